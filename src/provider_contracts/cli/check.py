@@ -1,0 +1,87 @@
+"""`contracts check`: one response body, from a file or stdin, against an endpoint contract."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+
+import click
+import orjson
+
+from .options import format_option
+from .project import Project
+
+EXAMPLES = """
+\b
+Examples:
+  contracts check openrouter/chat_completions response.json
+  curl -sN ... | contracts check openrouter/chat_completions_stream -
+  contracts check openrouter/key error.json --status 401
+"""
+
+
+@click.command("check", epilog=EXAMPLES)
+@click.argument("endpoint_id", metavar="PROVIDER/ENDPOINT")
+@click.argument("source", metavar="FILE|-")
+@click.option("--status", type=click.IntRange(100, 599), default=200, show_default=True,
+              help="The HTTP status the body came with; it selects the schema.")
+@format_option
+@click.pass_obj
+def command(project: Project, endpoint_id: str, source: str, status: int, fmt: str) -> None:
+    """Validate one response body (JSON, or a raw text/event-stream body).
+
+    Exit 0 when it matches, 1 on a violation, 2 when the input cannot be checked.
+    """
+    from pathlib import Path
+
+    from ..cassettes import Body
+    from ..errors import BINARY_BODY, EMPTY_FILE, BodyError
+    from ..files import read_bytes
+    from ..reports.text import render_violation
+    from ..validation import validate_response
+
+    endpoint = project.registry.endpoint(endpoint_id)
+    where = "stdin" if source == "-" else source
+    data = sys.stdin.buffer.read() if source == "-" else read_bytes(Path(source), BodyError)
+    body = Body.from_raw(data)
+    if body.kind == "empty":
+        raise BodyError(EMPTY_FILE.format(where=where, fix="give the response body to check"))
+    if body.kind == "bytes":
+        raise BodyError(BINARY_BODY.format(where=where))
+    wants_stream = endpoint.stream is not None and 200 <= status < 300
+    if body.kind == "text":
+        what = "neither JSON nor an event stream" if wants_stream else "not JSON"
+        raise BodyError(f"{where}: the body is {what}; give the body exactly as {endpoint.id} sent it")
+    if body.kind == "sse" and not wants_stream:
+        raise BodyError(
+            f"{where}: an event stream, but {endpoint.id} answers status {status} in JSON; "
+            "check it against a *_stream endpoint or pass the right --status"
+        )
+    result = validate_response(endpoint, status, body)
+    if result.truncated:
+        raise BodyError(
+            f"{where}: the stream ends mid-event (truncated); capture the whole stream, "
+            "through its final blank line, and check again"
+        )
+    if fmt == "json":
+        data_out = {
+            "endpoint": endpoint.id,
+            "source": where,
+            "status": status,
+            "branch": result.branch,
+            "events": result.events,
+            "ok": result.ok,
+            "violations": [asdict(v) for v in result.violations],
+        }
+        click.echo(orjson.dumps(data_out, option=orjson.OPT_INDENT_2).decode())
+    elif result.ok:
+        branch = ", took the error branch" if result.branch == "error" and status < 300 else ""
+        events = f", {result.events} events" if body.kind == "sse" else ""
+        click.echo(f"ok   {endpoint.id}: {where} matches (status {status}{events}{branch})")
+    else:
+        count = len(result.violations)
+        click.echo(f"FAIL {endpoint.id}: {where} (status {status}), {count} violation{'s' * (count != 1)}")
+        for violation in result.violations:
+            for line in render_violation(violation, f"{endpoint.id} {where}"):
+                click.echo("     " + line)
+    click.get_current_context().exit(0 if result.ok else 1)

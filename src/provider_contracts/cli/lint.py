@@ -1,0 +1,39 @@
+"""`contracts lint`: integrity of contracts/ and cassettes/."""
+
+from __future__ import annotations
+
+import click
+import orjson
+
+from .options import format_option
+from .project import Project
+
+
+@click.command("lint", epilog="\b\nExample:\n  contracts lint")
+@format_option
+@click.pass_obj
+def command(project: Project, fmt: str) -> None:
+    """Check schemas (meta-schema, every $ref), manifests, contracts and cassettes.
+
+    Exit 0 when all is well, 1 when anything is wrong (each problem on its own line).
+    """
+    from ..lint import lint
+
+    if not project.contracts.is_dir():
+        from ..errors import ContractError
+
+        raise ContractError(
+            f"{project.contracts}: no contracts folder here; run from the project root or pass --root"
+        )
+    findings, registry = lint(project.contracts, project.cassettes)
+    if fmt == "json":
+        data = {"findings": [{"file": f.file, "message": f.message} for f in findings],
+                "endpoints": len(registry.endpoints())}
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        count = len(registry.endpoints())
+        verdict = f"{len(findings)} problems" if findings else "all good"
+        click.echo(f"{len(registry.providers)} providers, {count} endpoints: {verdict}")
+    click.get_current_context().exit(1 if findings else 0)

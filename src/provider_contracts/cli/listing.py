@@ -1,0 +1,75 @@
+"""`contracts list`: providers and endpoints, with their cassettes' age and provenance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import click
+import orjson
+
+from .options import format_option
+from .project import Project
+
+
+@click.command("list", epilog="\b\nExamples:\n  contracts list\n  contracts list openrouter")
+@click.argument("providers", nargs=-1, metavar="[PROVIDER]...")
+@format_option
+@click.pass_obj
+def command(project: Project, providers: tuple[str, ...], fmt: str) -> None:
+    """List providers and endpoints, each with its cassette's age and provenance."""
+    from ..cassettes import cassette_paths, read
+
+    registry = project.registry
+    chosen = [registry.provider(p) for p in providers] if providers else list(registry.providers.values())
+    rows: list[dict[str, Any]] = []
+    for provider in chosen:
+        for endpoint in provider.endpoints.values():
+            paths = cassette_paths(project.cassettes, provider.name, endpoint.name)
+            provenance: dict[str, Any] = {}
+            interactions = 0
+            for path in paths:
+                cassette = read(path)
+                provenance = provenance or dict(cassette.provenance)
+                interactions += len(cassette.interactions)
+            rows.append({
+                "endpoint": endpoint.id,
+                "method": endpoint.method,
+                "path": endpoint.path,
+                "stream": endpoint.stream is not None,
+                "cassette": bool(paths),
+                "interactions": interactions,
+                "age_days": _age_days(provenance),
+                "provenance": provenance,
+            })
+    if fmt == "json":
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    width = max((len(r["endpoint"]) for r in rows), default=0)
+    for row in rows:
+        click.echo(f"{row['endpoint'].ljust(width)}  {row['method']:<6} {row['path']:<28} {_describe(row)}")
+
+
+def _describe(row: dict[str, Any]) -> str:
+    if not row["cassette"]:
+        return "no cassette"
+    prov = row["provenance"]
+    age = row["age_days"]
+    old = f", {age} days old" if age is not None else ""
+    if prov.get("recorded_live"):
+        origin = f"recorded live {prov.get('recorded_at', '?')}"
+    else:
+        origin = f"not live: built from {prov.get('source', 'an unknown source')}"
+    return f"{row['interactions']} interactions{old}, {origin}"
+
+
+def _age_days(provenance: dict[str, Any]) -> int | None:
+    stamp = provenance.get("recorded_at") or provenance.get("created")
+    if not isinstance(stamp, str):
+        return None
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    day = when.astimezone(UTC).date() if when.tzinfo else when.date()
+    return (datetime.now(UTC).date() - day).days if isinstance(day, date) else None

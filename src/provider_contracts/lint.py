@@ -1,0 +1,146 @@
+"""Integrity of `contracts/` and `cassettes/`, every problem collected, none fatal to the rest.
+
+Checks: each manifest and endpoint contract loads; each schema file is valid JSON,
+declares Draft 2020-12, passes the meta-schema and has every `$ref` resolving to a file
+and pointer under `contracts/`; every schema a contract names compiles; every endpoint
+has a cassette that reads; no cassette belongs to an endpoint that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cassettes import cassette_paths, read
+from .errors import ContractError, InputError
+from .files import display
+from .registry import SHARED, Registry, load_provider
+from .schemas import BASE_URI, DIALECT, SchemaStore, iter_refs
+
+__all__ = ["Finding", "lint"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}" if not self.message.startswith(self.file) else self.message
+
+
+def lint(contracts_root: Path, cassettes_root: Path) -> tuple[list[Finding], Registry]:
+    findings: list[Finding] = []
+    providers = {}
+    for folder in sorted(p for p in contracts_root.iterdir() if p.is_dir()):
+        if folder.name == SHARED or folder.name.startswith("."):
+            continue
+        try:
+            providers[folder.name] = load_provider(contracts_root, folder)
+        except ContractError as exc:
+            findings.append(Finding(display(folder), str(exc)))
+    registry = Registry(contracts_root, providers)
+    store = SchemaStore(contracts_root)
+    for path in sorted(contracts_root.rglob("*.json")):
+        findings.extend(_schema_file(store, contracts_root, path))
+    for endpoint in registry.endpoints():
+        refs = [*endpoint.responses.values(), *endpoint.headers.values()]
+        if endpoint.error_branch:
+            refs.append(endpoint.error_branch.schema)
+        if endpoint.stream:
+            refs.extend(endpoint.stream.events.values())
+            if endpoint.stream.event:
+                refs.append(endpoint.stream.event)
+        for ref in refs:
+            try:
+                store.validator(ref)
+            except InputError as exc:
+                findings.append(Finding(display(endpoint.file), str(exc)))
+        paths = cassette_paths(cassettes_root, endpoint.provider, endpoint.name)
+        if not paths:
+            findings.append(
+                Finding(
+                    display(endpoint.file),
+                    f"{endpoint.id} has no cassette; record one with "
+                    f"`contracts record {endpoint.provider} --endpoint {endpoint.name}`",
+                )
+            )
+        for cassette in paths:
+            try:
+                read(cassette)
+            except InputError as exc:
+                findings.append(Finding(display(cassette), str(exc)))
+    findings.extend(_orphans(registry, cassettes_root))
+    return findings, registry
+
+
+def _schema_file(store: SchemaStore, root: Path, path: Path) -> list[Finding]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    file = path.relative_to(root).as_posix()
+    shown = display(path)
+    try:
+        doc = store.document(file)
+    except InputError as exc:
+        return [Finding(shown, str(exc))]
+    if not isinstance(doc, dict):
+        return []
+    found = []
+    if doc.get("$schema") != DIALECT:
+        found.append(Finding(shown, f'"$schema" must be "{DIALECT}" (Draft 2020-12)'))
+    if "$id" in doc:
+        found.append(Finding(shown, 'remove "$id": the loader gives each file its identity'))
+    error = best_match(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(doc))
+    if error is not None:
+        where = "/" + "/".join(str(p) for p in error.absolute_path)
+        found.append(Finding(shown, f"not a valid Draft 2020-12 schema at {where}: {error.message}"))
+    found.extend(_refs(store, file, doc, shown))
+    return found
+
+
+def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Finding]:
+    from referencing import Registry as RefRegistry
+    from referencing import Resource
+    from referencing.exceptions import Unresolvable
+
+    def retrieve(uri: str) -> Resource[Any]:
+        return Resource.from_contents(store.retrieve(uri), default_specification=_draft())
+
+    registry: RefRegistry[Any] = RefRegistry(retrieve=retrieve)  # type: ignore[call-arg]
+    resolver = registry.resolver(base_uri=f"{BASE_URI}{file}")
+    found = []
+    for where, ref in iter_refs(doc):
+        try:
+            resolver.lookup(ref)
+        except Unresolvable as exc:
+            detail = str(exc).replace(BASE_URI, "")
+            found.append(Finding(shown, f"{where}: $ref {ref!r} does not resolve ({detail})"))
+        except (ValueError, InputError) as exc:
+            found.append(Finding(shown, f"{where}: $ref {ref!r} does not resolve ({exc})"))
+    return found
+
+
+def _draft() -> Any:
+    from referencing.jsonschema import DRAFT202012
+
+    return DRAFT202012
+
+
+def _orphans(registry: Registry, cassettes_root: Path) -> list[Finding]:
+    if not cassettes_root.is_dir():
+        return []
+    known = set(registry.endpoint_ids())
+    found = []
+    for path in sorted(cassettes_root.glob("*/*.json")):
+        endpoint_id = f"{path.parent.name}/{path.stem}"
+        if endpoint_id not in known:
+            found.append(
+                Finding(
+                    display(path),
+                    f"no contract {endpoint_id} for this cassette; add "
+                    f"contracts/{path.parent.name}/endpoints/{path.stem}.yaml or remove the file",
+                )
+            )
+    return found

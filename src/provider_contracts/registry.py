@@ -1,0 +1,370 @@
+"""The contract registry: provider manifests and endpoint contracts loaded from `contracts/`.
+
+The layout is described in `contracts/README.md`. Loading reads only the small YAML
+files; schemas are read and compiled on first use (`provider_contracts.schemas`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import BAD_FIELD, MISSING_FIELD, ContractError, UnknownName
+from .files import display, read_yaml
+
+__all__ = [
+    "Auth",
+    "Endpoint",
+    "ErrorBranch",
+    "Provider",
+    "Registry",
+    "SchemaRef",
+    "StreamSpec",
+    "find_root",
+]
+
+SHARED = "_shared"
+MANIFEST = "provider.yaml"
+ENDPOINTS = "endpoints"
+_FIX = "see contracts/README.md for the format"
+_STATUS_KEYS = "a status code such as '200', a class such as '4XX', or 'default'"
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaRef:
+    """A schema named by a contract: a file under `contracts/` and a JSON pointer in it."""
+
+    root: Path
+    file: str  # relative to the contracts root, with forward slashes
+    pointer: str  # "" for the whole document, else "/$defs/Name"
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.file
+
+    def __str__(self) -> str:
+        return f"{self.file}#{self.pointer}" if self.pointer else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBranch:
+    """An error body that may arrive under a success status, told apart by a top-level key."""
+
+    key: str
+    schema: SchemaRef
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """How a `text/event-stream` success body is read and what its sequence must respect."""
+
+    format: Literal["data", "typed"]
+    event: SchemaRef | None
+    events: Mapping[str, SchemaRef]
+    terminator: str | None
+    first: str | None
+    last: str | None
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    env: str
+    header: str
+    scheme: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One endpoint contract: `PROVIDER/ENDPOINT`."""
+
+    provider: str
+    name: str
+    file: Path
+    description: str
+    method: str
+    path: str
+    probe: Mapping[str, Any]
+    responses: Mapping[str, SchemaRef]
+    headers: Mapping[str, SchemaRef]
+    error_branch: ErrorBranch | None
+    stream: StreamSpec | None
+    volatile: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}/{self.name}"
+
+    def schema_for(self, status: int) -> SchemaRef | None:
+        """The response schema for a status: exact code, then its class (`4XX`), then `default`."""
+        return _by_status(self.responses, status)
+
+    def headers_for(self, status: int) -> SchemaRef | None:
+        return _by_status(self.headers, status)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """A provider manifest and its endpoints."""
+
+    name: str
+    file: Path
+    title: str
+    base_url: str
+    auth: Auth
+    redact: Mapping[str, tuple[str, ...]]
+    volatile: tuple[str, ...]
+    api_version: str | None
+    sources: tuple[Mapping[str, Any], ...]
+    endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
+
+
+def _by_status(table: Mapping[str, SchemaRef], status: int) -> SchemaRef | None:
+    code = str(status)
+    return table.get(code) or table.get(f"{code[0]}XX") or table.get("default")
+
+
+class Registry:
+    """Every provider under one `contracts/` folder, loaded from disk once."""
+
+    def __init__(self, root: Path, providers: Mapping[str, Provider]) -> None:
+        self.root = root
+        self.providers = dict(providers)
+
+    @classmethod
+    def load(cls, root: Path) -> Registry:
+        root = Path(root)
+        if not root.is_dir():
+            raise ContractError(
+                f"{display(root)}: no contracts folder here; run from the project root "
+                "or pass --root"
+            )
+        providers = {}
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            if folder.name == SHARED or folder.name.startswith("."):
+                continue
+            providers[folder.name] = load_provider(root, folder)
+        return cls(root, providers)
+
+    def provider(self, name: str) -> Provider:
+        try:
+            return self.providers[name]
+        except KeyError:
+            raise UnknownName("provider", name, self.providers) from None
+
+    def endpoint(self, endpoint_id: str) -> Endpoint:
+        provider_name, sep, name = endpoint_id.partition("/")
+        if not sep:
+            raise UnknownName("endpoint", endpoint_id, self.endpoint_ids())
+        provider = self.provider(provider_name)
+        try:
+            return provider.endpoints[name]
+        except KeyError:
+            raise UnknownName("endpoint", endpoint_id, self.endpoint_ids()) from None
+
+    def endpoints(self) -> list[Endpoint]:
+        return [ep for p in self.providers.values() for ep in p.endpoints.values()]
+
+    def endpoint_ids(self) -> list[str]:
+        return [ep.id for ep in self.endpoints()]
+
+    def select(self, names: Iterable[str]) -> list[Endpoint]:
+        """Endpoints named by `PROVIDER` or `PROVIDER/ENDPOINT`, in the order given."""
+        chosen: dict[str, Endpoint] = {}
+        for name in names:
+            if "/" in name:
+                ep = self.endpoint(name)
+                chosen[ep.id] = ep
+            else:
+                for ep in self.provider(name).endpoints.values():
+                    chosen[ep.id] = ep
+        return list(chosen.values())
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds a `contracts/` folder (else `start`)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "contracts").is_dir():
+            return folder
+    return start
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+class _Doc:
+    """A YAML mapping being read, with errors that name the file and the field."""
+
+    def __init__(self, data: Any, path: Path, prefix: str = "") -> None:
+        self.path = path
+        self.prefix = prefix
+        if not isinstance(data, dict):
+            where = display(path)
+            what = "the file" if not prefix else f"field {prefix.rstrip('.')!r}"
+            raise ContractError(f"{where}: {what} must be a mapping of fields; {_FIX}")
+        self.data: dict[str, Any] = data
+
+    def _fail(self, name: str, problem: str) -> ContractError:
+        return ContractError(
+            BAD_FIELD.format(where=display(self.path), field=self.prefix + name, problem=problem, fix=_FIX)
+        )
+
+    def required(self, name: str, kind: type | tuple[type, ...] = str) -> Any:
+        if self.data.get(name) is None:
+            raise ContractError(
+                MISSING_FIELD.format(where=display(self.path), field=self.prefix + name, fix=_FIX)
+            )
+        return self.optional(name, kind)
+
+    def optional(self, name: str, kind: type | tuple[type, ...] = str, default: Any = None) -> Any:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            return_type = {"str": "a string", "dict": "a mapping", "list": "a list"}.get(names, names)
+            raise self._fail(name, f"must be {return_type}, not {type(value).__name__}")
+        return value
+
+    def sub(self, name: str, required: bool = False) -> _Doc:
+        value = self.required(name, dict) if required else self.optional(name, dict, {})
+        return _Doc(value, self.path, f"{self.prefix}{name}.")
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        values = self.optional(name, list, [])
+        if not all(isinstance(v, str) for v in values):
+            raise self._fail(name, "must be a list of strings")
+        return tuple(values)
+
+    def schema(self, root: Path, folder: Path, name: str, value: Any) -> SchemaRef:
+        if not isinstance(value, str) or not value:
+            raise self._fail(name, "must be a schema path such as 'schemas/x.schema.json'")
+        file_part, _, pointer = value.partition("#")
+        target = (folder / file_part).resolve()
+        try:
+            relative = target.relative_to(root.resolve())
+        except ValueError:
+            raise self._fail(name, f"points outside the contracts folder ({value!r})") from None
+        if not target.is_file():
+            raise self._fail(name, f"names {value!r}, which does not exist")
+        return SchemaRef(root=root, file=relative.as_posix(), pointer=pointer)
+
+
+def load_provider(root: Path, folder: Path) -> Provider:
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise ContractError(
+            f"{display(folder)}: no {MANIFEST}; every provider folder needs a manifest "
+            f"({_FIX}), or `contracts new {folder.name} --openai-compatible ...` writes one"
+        )
+    doc = _Doc(read_yaml(manifest_path, ContractError), manifest_path)
+    auth = doc.sub("auth", required=True)
+    redact = doc.sub("redact")
+    provider = Provider(
+        name=folder.name,
+        file=manifest_path,
+        title=doc.required("title"),
+        base_url=doc.required("base_url").rstrip("/"),
+        auth=Auth(
+            env=auth.required("env"),
+            header=auth.required("header"),
+            scheme=auth.optional("scheme"),
+        ),
+        redact={key: redact.strings(key) for key in ("headers", "query", "body_fields")},
+        volatile=doc.strings("volatile"),
+        api_version=doc.optional("api_version", (str, int, float)),
+        sources=tuple(doc.optional("sources", list, [])),
+    )
+    if not provider.base_url.startswith(("http://", "https://")):
+        raise doc._fail("base_url", "must start with http:// or https://")
+    endpoints_dir = folder / ENDPOINTS
+    files = sorted(endpoints_dir.glob("*.yaml")) if endpoints_dir.is_dir() else []
+    if not files:
+        raise ContractError(
+            f"{display(folder)}: no endpoint contracts in {ENDPOINTS}/; add one "
+            f"{ENDPOINTS}/NAME.yaml per endpoint ({_FIX})"
+        )
+    endpoints = {path.stem: _load_endpoint(root, folder, provider, path) for path in files}
+    return replace(provider, endpoints=endpoints)
+
+
+def _load_endpoint(root: Path, folder: Path, provider: Provider, path: Path) -> Endpoint:
+    doc = _Doc(read_yaml(path, ContractError), path)
+    method = doc.required("method").upper()
+    if method not in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
+        raise doc._fail("method", f"must be an HTTP method, not {method!r}")
+    ep_path = doc.required("path")
+    if not ep_path.startswith("/"):
+        raise doc._fail("path", "must start with '/'")
+    responses = _status_table(doc, root, folder, "responses", required=True)
+    headers = _status_table(doc, root, folder, "headers", required=False)
+    branch = None
+    if doc.data.get("error_branch") is not None:
+        sub = doc.sub("error_branch")
+        branch = ErrorBranch(
+            key=sub.required("key"),
+            schema=sub.schema(root, folder, "schema", sub.required("schema")),
+        )
+    return Endpoint(
+        provider=provider.name,
+        name=path.stem,
+        file=path,
+        description=doc.required("description"),
+        method=method,
+        path=ep_path,
+        probe=doc.required("probe", dict),
+        responses=responses,
+        headers=headers,
+        error_branch=branch,
+        stream=_stream(doc, root, folder) if doc.data.get("stream") is not None else None,
+        volatile=provider.volatile + doc.strings("volatile"),
+    )
+
+
+def _status_table(
+    doc: _Doc, root: Path, folder: Path, name: str, required: bool
+) -> dict[str, SchemaRef]:
+    table = doc.sub(name, required=required)
+    result = {}
+    for key, value in table.data.items():
+        key = str(key).upper()
+        if not (key == "DEFAULT" or (len(key) == 3 and key[0] in "12345" and
+                                     (key[1:].isdigit() or key[1:] == "XX"))):
+            raise doc._fail(f"{name}.{key}", f"is not a status: use {_STATUS_KEYS}")
+        result["default" if key == "DEFAULT" else key] = table.schema(root, folder, key, value)
+    return result
+
+
+def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
+    sub = doc.sub("stream")
+    fmt = sub.required("format")
+    if fmt not in ("data", "typed"):
+        raise sub._fail("format", f"must be 'data' or 'typed', not {fmt!r}")
+    event = events = None
+    if fmt == "data":
+        event = sub.schema(root, folder, "event", sub.required("event"))
+    else:
+        table = sub.sub("events", required=True)
+        events = {name: table.schema(root, folder, name, v) for name, v in table.data.items()}
+    from .streams import RULES  # the rule names live with the rules
+
+    rules = sub.strings("rules")
+    for rule in rules:
+        if rule not in RULES:
+            raise sub._fail("rules", f"names an unknown rule {rule!r} (known: {', '.join(sorted(RULES))})")
+    for end in ("first", "last"):
+        name = sub.optional(end)
+        if name is not None and events is not None and name not in events:
+            raise sub._fail(end, f"names {name!r}, which is not one of the stream's events")
+    return StreamSpec(
+        format=fmt,
+        event=event,
+        events=events or {},
+        terminator=sub.optional("terminator"),
+        first=sub.optional("first"),
+        last=sub.optional("last"),
+        rules=rules,
+    )

@@ -1,0 +1,21 @@
+"""Renderers of one `VerifyResult`: text for people, JSON for machines (and the gate).
+
+Each renderer is a function `render(result) -> str`; `RENDERERS` maps format names to
+them, for `--format` and `--report FORMAT:PATH`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..verify import VerifyResult
+from . import json, text
+
+__all__ = ["RENDERERS", "Renderer"]
+
+Renderer = Callable[[VerifyResult], str]
+
+RENDERERS: dict[str, Renderer] = {
+    "text": text.render,
+    "json": json.render,
+}

@@ -1,0 +1,60 @@
+"""The full result as JSON: what the staging gate and other tools read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import orjson
+
+from ..verify import EXIT_FOR, VerifyResult
+
+__all__ = ["SCHEMA_VERSION", "render", "to_dict"]
+
+SCHEMA_VERSION = 1
+
+
+def to_dict(result: VerifyResult) -> dict[str, Any]:
+    return {
+        "report_version": SCHEMA_VERSION,
+        "tool": "provider-contracts",
+        "mode": result.mode,
+        "started_at": result.started_at.isoformat(),
+        "finished_at": result.finished_at.isoformat(),
+        "exit_code": result.exit_code,
+        "providers": result.providers,
+        "summary": {
+            "endpoints": len(result.endpoints),
+            "interactions": result.count("interactions"),
+            "violations": result.count("violations"),
+            "error_branch": result.count("error_branch"),
+            **{outcome: result.count(outcome) for outcome in EXIT_FOR},
+        },
+        "endpoints": [
+            {
+                "endpoint": e.endpoint,
+                "outcome": e.outcome,
+                "note": e.note,
+                "cassettes": list(e.cassettes),
+                "provenance": dict(e.provenance),
+                "interactions": [
+                    {
+                        "index": i.index,
+                        "name": i.name,
+                        "cassette": i.cassette,
+                        "status": i.status,
+                        "branch": i.branch,
+                        "events": i.events,
+                        "violations": [asdict(v) for v in i.violations],
+                    }
+                    for i in e.interactions
+                ],
+                "drift": [asdict(d) if hasattr(d, "__dataclass_fields__") else d for d in e.drift],
+            }
+            for e in result.endpoints
+        ],
+    }
+
+
+def render(result: VerifyResult) -> str:
+    return orjson.dumps(to_dict(result), option=orjson.OPT_INDENT_2).decode() + "\n"

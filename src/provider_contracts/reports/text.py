@@ -1,0 +1,60 @@
+"""The result as a person reads it in a terminal: one line per endpoint, then each violation."""
+
+from __future__ import annotations
+
+from ..verify import EndpointResult, VerifyResult
+from ..violations import Violation
+
+__all__ = ["render", "render_violation"]
+
+MARK = {"pass": "ok  ", "fail": "FAIL", "missing": "MISS", "unverified": "SKIP"}
+
+
+def render(result: VerifyResult) -> str:
+    lines: list[str] = []
+    width = max((len(e.endpoint) for e in result.endpoints), default=0)
+    for endpoint in result.endpoints:
+        lines.append(f"{MARK[endpoint.outcome]} {endpoint.endpoint.ljust(width)}  {_summary(endpoint)}")
+        for interaction, violation in endpoint.violations:
+            where = f"{interaction.cassette} {interaction.label} (status {interaction.status})"
+            lines.extend("     " + line for line in render_violation(violation, where))
+        if endpoint.note:
+            lines.append(f"     {endpoint.note}")
+    lines.append(_totals(result))
+    return "\n".join(lines) + "\n"
+
+
+def render_violation(violation: Violation, where: str) -> list[str]:
+    lines = [f"{where} at {violation.location}: {violation.message}"]
+    if violation.schema_path:
+        lines.append(f"  schema: {violation.schema_path}")
+    if violation.excerpt:
+        lines.append(f"  got: {violation.excerpt}")
+    return lines
+
+
+def _summary(endpoint: EndpointResult) -> str:
+    if endpoint.outcome in ("missing", "unverified"):
+        return "not verified"
+    count = len(endpoint.interactions)
+    parts = [f"{count} interaction{'s' if count != 1 else ''}"]
+    errors = sum(i.branch == "error" and i.status < 300 for i in endpoint.interactions)
+    if errors:
+        parts.append(f"{errors} took the error branch under a 2xx status")
+    if endpoint.violations:
+        parts.append(f"{len(endpoint.violations)} violation{'s' if len(endpoint.violations) != 1 else ''}")
+    live = endpoint.provenance.get("recorded_live")
+    source = endpoint.provenance.get("recorded_at") if live else endpoint.provenance.get("source")
+    if source:
+        parts.append(f"{'recorded live' if live else 'from'} {source}")
+    return ", ".join(parts)
+
+
+def _totals(result: VerifyResult) -> str:
+    providers = ", ".join(result.providers) or "nothing"
+    verdict = {0: "everything holds", 1: "contract violated", 2: "cassettes missing",
+               3: "could not verify"}[result.exit_code]
+    return (
+        f"{providers}: {len(result.endpoints)} endpoints, {result.count('interactions')} "
+        f"interactions, {result.count('violations')} violations: {verdict}"
+    )

@@ -1,0 +1,133 @@
+"""One response against its endpoint contract: every violation, collected, as data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .cassettes import Body
+from .registry import Endpoint
+from .schemas import SchemaStore, store_for
+from .streams import check_stream
+from .violations import Violation, excerpt, schema_violations
+
+__all__ = ["BodyResult", "Violation", "validate_response"]
+
+Branch = Literal["success", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class BodyResult:
+    """What one response showed: its violations, and which branch of the contract it took."""
+
+    status: int
+    kind: str  # the body as read: json, sse, text, bytes, empty
+    branch: Branch
+    violations: tuple[Violation, ...]
+    events: int = 0  # data events, for a stream
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def validate_response(
+    endpoint: Endpoint,
+    status: int,
+    body: bytes | str | Body,
+    headers: Mapping[str, str] | None = None,
+    store: SchemaStore | None = None,
+) -> BodyResult:
+    """Check a response (status, body, headers) against the endpoint's contract."""
+    store = store or store_for(_root_of(endpoint))
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    if not isinstance(body, Body):
+        body = Body.from_raw(body, lowered.get("content-type"))
+    header_violations = _headers(endpoint, status, lowered, store)
+    success = 200 <= status < 300
+    if endpoint.stream is not None and success and body.kind == "sse":
+        branch = endpoint.error_branch
+        checked = check_stream(
+            body.value,
+            endpoint.stream,
+            store,
+            error_key=branch.key if branch else None,
+            error_schema=branch.schema if branch else None,
+        )
+        return BodyResult(
+            status=status,
+            kind="sse",
+            branch="error" if checked.took_error_branch else "success",
+            violations=header_violations + checked.violations,
+            events=checked.events,
+            truncated=checked.truncated,
+        )
+    return _json(endpoint, status, body, store, header_violations)
+
+
+def _json(
+    endpoint: Endpoint,
+    status: int,
+    body: Body,
+    store: SchemaStore,
+    found: tuple[Violation, ...],
+) -> BodyResult:
+    branch: Branch = "success" if 200 <= status < 300 else "error"
+    error = endpoint.error_branch
+    if (
+        branch == "success"
+        and error is not None
+        and body.kind == "json"
+        and isinstance(body.value, dict)
+        and error.key in body.value
+    ):
+        ref, branch = error.schema, "error"
+    else:
+        ref = endpoint.schema_for(status) if not _wants_stream(endpoint, status) else None
+    if ref is None and _wants_stream(endpoint, status):
+        message = f"expected a text/event-stream body for status {status}, got {body.kind}"
+        return BodyResult(status, body.kind, branch, (*found, _body_violation("body", message, body)))
+    if ref is None:
+        known = ", ".join(endpoint.responses) or "none"
+        message = f"status {status} is not in the contract (statuses: {known})"
+        return BodyResult(status, body.kind, branch, (*found, _body_violation("status", message, body)))
+    if body.kind != "json":
+        message = f"expected a JSON body, got {body.kind}"
+        return BodyResult(status, body.kind, branch, (*found, _body_violation("body", message, body)))
+    violations = tuple(schema_violations(store.validator(ref), body.value))
+    return BodyResult(status, "json", branch, found + violations)
+
+
+def _wants_stream(endpoint: Endpoint, status: int) -> bool:
+    return endpoint.stream is not None and 200 <= status < 300
+
+
+def _body_violation(kind: Literal["status", "body"], message: str, body: Body) -> Violation:
+    return Violation(kind=kind, message=message, excerpt=excerpt(body.value) if body.value else "")
+
+
+def _headers(
+    endpoint: Endpoint, status: int, headers: Mapping[str, str], store: SchemaStore
+) -> tuple[Violation, ...]:
+    ref = endpoint.headers_for(status)
+    if ref is None:
+        return ()
+    found = schema_violations(store.validator(ref), dict(headers))
+    return tuple(
+        Violation(
+            kind="headers",
+            message=v.message,
+            instance_path=v.instance_path,
+            schema_path=v.schema_path,
+            excerpt=v.excerpt,
+        )
+        for v in found
+    )
+
+
+def _root_of(endpoint: Endpoint) -> Path:
+    # contracts/PROVIDER/endpoints/NAME.yaml -> contracts/
+    return endpoint.file.parent.parent.parent

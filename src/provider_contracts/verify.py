@@ -1,0 +1,147 @@
+"""Verification: every recorded interaction against its contract, as one result object.
+
+The result is what every report renders (text, JSON, JUnit, Markdown) and what the
+staging gate reads. Cassettes are read one at a time and only the findings are kept,
+so memory stays flat however large the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from .cassettes import cassette_paths, read
+from .files import display
+from .registry import Endpoint
+from .schemas import SchemaStore, store_for
+from .validation import validate_response
+from .violations import Violation
+
+__all__ = ["EndpointResult", "InteractionResult", "VerifyResult", "verify_offline"]
+
+Outcome = Literal["pass", "fail", "missing", "unverified"]
+EXIT_FOR = {"pass": 0, "fail": 1, "missing": 2, "unverified": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionResult:
+    index: int
+    name: str | None
+    cassette: str
+    status: int
+    branch: str
+    events: int
+    violations: tuple[Violation, ...]
+
+    @property
+    def label(self) -> str:
+        return f"#{self.index} {self.name}" if self.name else f"#{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointResult:
+    endpoint: str  # PROVIDER/ENDPOINT
+    outcome: Outcome
+    cassettes: tuple[str, ...] = ()
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+    interactions: tuple[InteractionResult, ...] = ()
+    note: str | None = None  # why it is missing or unverified
+    drift: tuple[Any, ...] = ()  # drift findings, for live runs
+
+    @property
+    def provider(self) -> str:
+        return self.endpoint.partition("/")[0]
+
+    @property
+    def violations(self) -> list[tuple[InteractionResult, Violation]]:
+        return [(i, v) for i in self.interactions for v in i.violations]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    started_at: datetime
+    finished_at: datetime
+    mode: Literal["offline", "live"]
+    endpoints: tuple[EndpointResult, ...]
+
+    @property
+    def exit_code(self) -> int:
+        """1 on any violation; else 3 if anything could not be verified; else 2 if a cassette is missing."""
+        outcomes = {e.outcome for e in self.endpoints}
+        for outcome in ("fail", "unverified", "missing"):
+            if outcome in outcomes:
+                return EXIT_FOR[outcome]
+        return 0
+
+    @property
+    def providers(self) -> list[str]:
+        return list(dict.fromkeys(e.provider for e in self.endpoints))
+
+    def count(self, what: str) -> int:
+        if what == "interactions":
+            return sum(len(e.interactions) for e in self.endpoints)
+        if what == "violations":
+            return sum(len(e.violations) for e in self.endpoints)
+        if what == "error_branch":
+            return sum(i.branch == "error" and i.status < 300 for e in self.endpoints
+                       for i in e.interactions)
+        return sum(e.outcome == what for e in self.endpoints)
+
+
+def verify_endpoint(endpoint: Endpoint, cassettes_root: Path, store: SchemaStore) -> EndpointResult:
+    paths = cassette_paths(cassettes_root, endpoint.provider, endpoint.name)
+    if not paths:
+        missing = display(cassettes_root / endpoint.provider / f"{endpoint.name}.json")
+        return EndpointResult(
+            endpoint.id,
+            "missing",
+            note=f"{missing} does not exist; record it with "
+            f"`contracts record {endpoint.provider} --endpoint {endpoint.name}`",
+        )
+    results: list[InteractionResult] = []
+    provenance: Mapping[str, Any] = {}
+    for path in paths:
+        cassette = read(path)
+        provenance = provenance or cassette.provenance
+        shown = display(path)
+        for interaction in cassette.interactions:
+            response = interaction.response
+            checked = validate_response(
+                endpoint,
+                response.status,
+                response.body,
+                headers={k: v[0] for k, v in response.headers.items() if v},
+                store=store,
+            )
+            results.append(
+                InteractionResult(
+                    index=interaction.index,
+                    name=interaction.name,
+                    cassette=shown,
+                    status=response.status,
+                    branch=checked.branch,
+                    events=checked.events,
+                    violations=checked.violations,
+                )
+            )
+    failed = any(r.violations for r in results)
+    return EndpointResult(
+        endpoint.id,
+        "fail" if failed else "pass",
+        cassettes=tuple(display(p) for p in paths),
+        provenance=provenance,
+        interactions=tuple(results),
+    )
+
+
+def verify_offline(
+    endpoints: Iterable[Endpoint], cassettes_root: Path, contracts_root: Path
+) -> VerifyResult:
+    """Check every interaction of the committed cassettes of these endpoints."""
+    started = datetime.now(UTC)
+    store = store_for(contracts_root)
+    results = tuple(verify_endpoint(ep, cassettes_root, store) for ep in endpoints)
+    return VerifyResult(started, datetime.now(UTC), "offline", results)

@@ -127,11 +127,21 @@ def _by_status(table: Mapping[str, SchemaRef], status: int) -> SchemaRef | None:
 
 
 class Registry:
-    """Every provider under one `contracts/` folder, loaded from disk once."""
+    """Every provider under one `contracts/` folder, each loaded from disk when first asked for.
 
-    def __init__(self, root: Path, providers: Mapping[str, Provider]) -> None:
+    A broken provider folder stops only the commands that need that provider.
+    """
+
+    def __init__(self, root: Path, providers: Mapping[str, Provider] | None = None) -> None:
         self.root = root
-        self.providers = dict(providers)
+        self._loaded: dict[str, Provider] = dict(providers or {})
+        self._folders: dict[str, Path] = {}
+        if providers is None:
+            self._folders = {
+                p.name: p
+                for p in sorted(root.iterdir())
+                if p.is_dir() and p.name != SHARED and not p.name.startswith(".")
+            }
 
     @classmethod
     def load(cls, root: Path) -> Registry:
@@ -141,28 +151,33 @@ class Registry:
                 f"{display(root)}: no contracts folder here; run from the project root "
                 "or pass --root"
             )
-        providers = {}
-        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            if folder.name == SHARED or folder.name.startswith("."):
-                continue
-            providers[folder.name] = load_provider(root, folder)
-        return cls(root, providers)
+        return cls(root)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({*self._folders, *self._loaded})
+
+    @property
+    def providers(self) -> dict[str, Provider]:
+        return {name: self.provider(name) for name in self.names}
 
     def provider(self, name: str) -> Provider:
-        try:
-            return self.providers[name]
-        except KeyError:
-            raise UnknownName("provider", name, self.providers) from None
+        if name not in self._loaded:
+            if name not in self._folders:
+                raise UnknownName("provider", name, self.names)
+            self._loaded[name] = load_provider(self.root, self._folders[name])
+        return self._loaded[name]
 
     def endpoint(self, endpoint_id: str) -> Endpoint:
         provider_name, sep, name = endpoint_id.partition("/")
         if not sep:
-            raise UnknownName("endpoint", endpoint_id, self.endpoint_ids())
+            raise UnknownName("endpoint", endpoint_id, [f"{endpoint_id}/..."])
         provider = self.provider(provider_name)
         try:
             return provider.endpoints[name]
         except KeyError:
-            raise UnknownName("endpoint", endpoint_id, self.endpoint_ids()) from None
+            known = [f"{provider_name}/{n}" for n in provider.endpoints]
+            raise UnknownName("endpoint", endpoint_id, known) from None
 
     def endpoints(self) -> list[Endpoint]:
         return [ep for p in self.providers.values() for ep in p.endpoints.values()]

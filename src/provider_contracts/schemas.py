@@ -66,7 +66,7 @@ class SchemaStore:
             wrapper = {"$schema": DIALECT, "$ref": f"{BASE_URI}{ref.file}#{ref.pointer}"}
             try:
                 found = jsonschema_rs.validator_for(
-                    wrapper, retriever=self.retrieve, base_uri=f"{BASE_URI}{ref.file}"
+                    wrapper, retriever=self.retrieve, base_uri=f"{BASE_URI}.entry"
                 )
             except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
                 detail = str(exc).splitlines()[0].replace(BASE_URI, "")

@@ -73,10 +73,15 @@ def cli(ctx: click.Context, root: str | None) -> None:
 
 
 def _register() -> None:
-    from . import check, lint, listing, verify
+    """Every module of this package with a `command` is a subcommand (no list to keep)."""
+    import importlib
+    import pkgutil
 
-    for module in (listing, verify, check, lint):
-        cli.add_command(module.command)
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        command = getattr(module, "command", None)
+        if isinstance(command, click.Command):
+            cli.add_command(command)
 
 
 _register()

@@ -45,7 +45,8 @@ def _summary(endpoint: EndpointResult) -> str:
         parts.append(f"{len(endpoint.violations)} violation{'s' if len(endpoint.violations) != 1 else ''}")
     live = endpoint.provenance.get("recorded_live")
     source = endpoint.provenance.get("recorded_at") if live else endpoint.provenance.get("source")
-    if source:
+    if isinstance(source, str):
+        source = source.split(" (")[0]
         parts.append(f"{'recorded live' if live else 'from'} {source}")
     return ", ".join(parts)
 

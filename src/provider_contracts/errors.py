@@ -6,6 +6,7 @@
     │   ├── ContractError          a manifest, endpoint contract or schema that cannot be used
     │   ├── CassetteError          a cassette that cannot be read
     │   ├── BodyError              a response body given to `check` that cannot be checked
+    │   ├── ReportError            a verify report given to `gate` that cannot be read
     │   └── MissingCredential      the provider's key is not in the environment
     └── CouldNotVerify             exit 3: the provider did not answer usefully
 
@@ -26,6 +27,7 @@ __all__ = [
     "CouldNotVerify",
     "InputError",
     "MissingCredential",
+    "ReportError",
     "UnknownName",
 ]
 
@@ -36,7 +38,9 @@ NOT_JSON = "{where}: not valid JSON ({detail}); {fix}"
 NOT_YAML = "{where}: not valid YAML ({detail}); fix the syntax at that line"
 UNREADABLE = "{where}: cannot read ({detail}); check the path and its permissions"
 EMPTY_FILE = "{where}: the file is empty; {fix}"
-BINARY_BODY = "{where}: binary data, not a text response body; give the body as the provider sent it"
+BINARY_BODY = (
+    "{where}: binary data, not a text response body; give the body as the provider sent it"
+)
 MISSING_FIELD = "{where}: missing required field {field!r}; {fix}"
 BAD_FIELD = "{where}: field {field!r} {problem}; {fix}"
 MISSING_CREDENTIAL = "environment variable {var} is not set; export your {provider} key as {var}"
@@ -74,6 +78,10 @@ class CassetteError(InputError):
 
 class BodyError(InputError):
     """A response body handed to `contracts check` that cannot be checked at all."""
+
+
+class ReportError(InputError):
+    """A file handed to `contracts gate` that is not a readable verify report."""
 
 
 class MissingCredential(InputError):

@@ -8,7 +8,9 @@
     │   ├── BodyError              a response body given to `check` that cannot be checked
     │   ├── ReportError            a verify report given to `gate` that cannot be read
     │   └── MissingCredential      the provider's key is not in the environment
-    └── CouldNotVerify             exit 3: the provider did not answer usefully
+    ├── CouldNotVerify             exit 3: the provider did not answer usefully
+    ├── ContractAssertionError     a test's response breaks its contract (also an AssertionError)
+    └── UnmatchedRequest           a test's request matches no recorded interaction (ditto)
 
 A contract violation is not an exception: it is data (`provider_contracts.validation`).
 Exceptions become exit codes in one place, `provider_contracts.cli.main`.
@@ -22,6 +24,7 @@ from difflib import get_close_matches
 __all__ = [
     "BodyError",
     "CassetteError",
+    "ContractAssertionError",
     "ContractError",
     "ContractsError",
     "CouldNotVerify",
@@ -29,6 +32,7 @@ __all__ = [
     "MissingCredential",
     "ReportError",
     "UnknownName",
+    "UnmatchedRequest",
 ]
 
 # User-facing messages, kept here so tests can assert them.
@@ -96,3 +100,14 @@ class CouldNotVerify(ContractsError):
     """The provider was unreachable, timed out or kept failing: not drift; exit code 3."""
 
     exit_code = 3
+
+
+class ContractAssertionError(ContractsError, AssertionError):
+    """A response in a test breaks its contract; the message is the violation report.
+
+    An `AssertionError`, so pytest shows it as a failed assertion.
+    """
+
+
+class UnmatchedRequest(ContractsError, AssertionError):
+    """A request made in a test that no recorded interaction answers (nothing is sent instead)."""

@@ -254,7 +254,10 @@ def iter_interactions(paths: list[Path]) -> Iterator[tuple[Cassette, Interaction
 
 
 def to_dict(cassette: Cassette) -> dict[str, Any]:
-    doc: dict[str, Any] = {"version": 1, "interactions": [_stored(i) for i in cassette.interactions]}
+    doc: dict[str, Any] = {
+        "version": 1,
+        "interactions": [_stored(i) for i in cassette.interactions],
+    }
     if cassette.provenance:
         doc["provenance"] = dict(cassette.provenance)
     return doc

@@ -27,23 +27,30 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.message}" if not self.message.startswith(self.file) else self.message
+        return (
+            f"{self.file}: {self.message}"
+            if not self.message.startswith(self.file)
+            else self.message
+        )
 
 
 def lint(contracts_root: Path, cassettes_root: Path) -> tuple[list[Finding], Registry]:
     findings: list[Finding] = []
     providers = {}
+    broken: set[str] = set()
     for folder in sorted(p for p in contracts_root.iterdir() if p.is_dir()):
         if folder.name == SHARED or folder.name.startswith("."):
             continue
         try:
             providers[folder.name] = load_provider(contracts_root, folder)
         except ContractError as exc:
+            broken.add(folder.name)
             findings.append(Finding(display(folder), str(exc)))
     registry = Registry(contracts_root, providers)
     store = SchemaStore(contracts_root)
     for path in sorted(contracts_root.rglob("*.json")):
         findings.extend(_schema_file(store, contracts_root, path))
+    compiled: set[str] = set()
     for endpoint in registry.endpoints():
         refs = [*endpoint.responses.values(), *endpoint.headers.values()]
         if endpoint.error_branch:
@@ -53,10 +60,13 @@ def lint(contracts_root: Path, cassettes_root: Path) -> tuple[list[Finding], Reg
             if endpoint.stream.event:
                 refs.append(endpoint.stream.event)
         for ref in refs:
+            if str(ref) in compiled:
+                continue
+            compiled.add(str(ref))
             try:
                 store.validator(ref)
             except InputError as exc:
-                findings.append(Finding(display(endpoint.file), str(exc)))
+                findings.append(Finding(display(ref.path), str(exc)))
         paths = cassette_paths(cassettes_root, endpoint.provider, endpoint.name)
         if not paths:
             findings.append(
@@ -71,7 +81,7 @@ def lint(contracts_root: Path, cassettes_root: Path) -> tuple[list[Finding], Reg
                 read(cassette)
             except InputError as exc:
                 findings.append(Finding(display(cassette), str(exc)))
-    findings.extend(_orphans(registry, cassettes_root))
+    findings.extend(_orphans(registry, cassettes_root, broken))
     return findings, registry
 
 
@@ -95,7 +105,9 @@ def _schema_file(store: SchemaStore, root: Path, path: Path) -> list[Finding]:
     error = best_match(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(doc))
     if error is not None:
         where = "/" + "/".join(str(p) for p in error.absolute_path)
-        found.append(Finding(shown, f"not a valid Draft 2020-12 schema at {where}: {error.message}"))
+        found.append(
+            Finding(shown, f"not a valid Draft 2020-12 schema at {where}: {error.message}")
+        )
     found.extend(_refs(store, file, doc, shown))
     return found
 
@@ -115,7 +127,10 @@ def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Finding]:
         try:
             resolver.lookup(ref)
         except Unresolvable as exc:
-            detail = str(exc).replace(BASE_URI, "")
+            root: BaseException = exc
+            while root.__cause__ is not None:  # referencing wraps our retriever's reason
+                root = root.__cause__
+            detail = str(root).replace(BASE_URI, "")
             found.append(Finding(shown, f"{where}: $ref {ref!r} does not resolve ({detail})"))
         except (ValueError, InputError) as exc:
             found.append(Finding(shown, f"{where}: $ref {ref!r} does not resolve ({exc})"))
@@ -128,14 +143,14 @@ def _draft() -> Any:
     return DRAFT202012
 
 
-def _orphans(registry: Registry, cassettes_root: Path) -> list[Finding]:
+def _orphans(registry: Registry, cassettes_root: Path, broken: set[str]) -> list[Finding]:
     if not cassettes_root.is_dir():
         return []
     known = set(registry.endpoint_ids())
     found = []
     for path in sorted(cassettes_root.glob("*/*.json")):
         endpoint_id = f"{path.parent.name}/{path.stem}"
-        if endpoint_id not in known:
+        if endpoint_id not in known and path.parent.name not in broken:
             found.append(
                 Finding(
                     display(path),

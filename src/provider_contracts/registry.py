@@ -224,7 +224,9 @@ class _Doc:
 
     def _fail(self, name: str, problem: str) -> ContractError:
         return ContractError(
-            BAD_FIELD.format(where=display(self.path), field=self.prefix + name, problem=problem, fix=_FIX)
+            BAD_FIELD.format(
+                where=display(self.path), field=self.prefix + name, problem=problem, fix=_FIX
+            )
         )
 
     def required(self, name: str, kind: type | tuple[type, ...] = str) -> Any:
@@ -239,8 +241,12 @@ class _Doc:
         if value is None:
             return default
         if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            return_type = {"str": "a string", "dict": "a mapping", "list": "a list"}.get(names, names)
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
+            return_type = {"str": "a string", "dict": "a mapping", "list": "a list"}.get(
+                names, names
+            )
             raise self._fail(name, f"must be {return_type}, not {type(value).__name__}")
         return value
 
@@ -346,8 +352,10 @@ def _status_table(
     result = {}
     for key, value in table.data.items():
         key = str(key).upper()
-        if not (key == "DEFAULT" or (len(key) == 3 and key[0] in "12345" and
-                                     (key[1:].isdigit() or key[1:] == "XX"))):
+        if not (
+            key == "DEFAULT"
+            or (len(key) == 3 and key[0] in "12345" and (key[1:].isdigit() or key[1:] == "XX"))
+        ):
             raise doc._fail(f"{name}.{key}", f"is not a status: use {_STATUS_KEYS}")
         result["default" if key == "DEFAULT" else key] = table.schema(root, folder, key, value)
     return result
@@ -369,7 +377,9 @@ def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
     rules = sub.strings("rules")
     for rule in rules:
         if rule not in RULES:
-            raise sub._fail("rules", f"names an unknown rule {rule!r} (known: {', '.join(sorted(RULES))})")
+            raise sub._fail(
+                "rules", f"names an unknown rule {rule!r} (known: {', '.join(sorted(RULES))})"
+            )
     for end in ("first", "last"):
         name = sub.optional(end)
         if name is not None and events is not None and name not in events:

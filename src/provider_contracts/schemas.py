@@ -68,7 +68,11 @@ class SchemaStore:
                 found = jsonschema_rs.validator_for(
                     wrapper, retriever=self.retrieve, base_uri=f"{BASE_URI}.entry"
                 )
-            except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+            except (
+                jsonschema_rs.ValidationError,
+                jsonschema_rs.ReferencingError,
+                ValueError,
+            ) as exc:
                 detail = str(exc).splitlines()[0].replace(BASE_URI, "")
                 raise ContractError(
                     f"{display(ref.path)}: schema {ref} cannot be used: {detail}; {_SCHEMA_FIX}"

@@ -104,6 +104,8 @@ def check_stream(
         )
     elif spec.terminator is not None and terminated_at is None:
         found.append(_sequence(f"the stream ends without its {spec.terminator!r} terminator"))
+    if not stream.data_events:
+        found.append(_sequence("the stream carries no data events"))
     found.extend(_ends(spec, chunks, took_error))
     for rule in spec.rules:
         found.extend(RULES[rule](chunks))
@@ -131,7 +133,6 @@ def _typed_event(
 
 def _ends(spec: StreamSpec, chunks: list[Chunk], took_error: bool) -> Iterator[Violation]:
     if not chunks:
-        yield _sequence("the stream carries no data events")
         return
     if spec.first is not None and chunks[0].name != spec.first:
         yield _sequence(

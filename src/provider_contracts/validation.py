@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from .cassettes import Body
-from .registry import Endpoint
+from .registry import Endpoint, SchemaRef
 from .schemas import SchemaStore, store_for
 from .streams import check_stream
 from .violations import Violation, excerpt, schema_violations
@@ -41,12 +41,15 @@ def validate_response(
     headers: Mapping[str, str] | None = None,
     store: SchemaStore | None = None,
 ) -> BodyResult:
-    """Check a response (status, body, headers) against the endpoint's contract."""
+    """Check a response (status, body, headers) against the endpoint's contract.
+
+    `headers=None` means the headers are not known: header contracts are then skipped.
+    """
     store = store or store_for(_root_of(endpoint))
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
     if not isinstance(body, Body):
         body = Body.from_raw(body, lowered.get("content-type"))
-    header_violations = _headers(endpoint, status, lowered, store)
+    header_violations = _headers(endpoint, status, lowered, store) if headers is not None else ()
     success = 200 <= status < 300
     if endpoint.stream is not None and success and body.kind == "sse":
         branch = endpoint.error_branch
@@ -84,19 +87,26 @@ def _json(
         and isinstance(body.value, dict)
         and error.key in body.value
     ):
-        ref, branch = error.schema, "error"
+        ref: SchemaRef | None = error.schema
+        branch = "error"
     else:
         ref = endpoint.schema_for(status) if not _wants_stream(endpoint, status) else None
     if ref is None and _wants_stream(endpoint, status):
         message = f"expected a text/event-stream body for status {status}, got {body.kind}"
-        return BodyResult(status, body.kind, branch, (*found, _body_violation("body", message, body)))
+        return BodyResult(
+            status, body.kind, branch, (*found, _body_violation("body", message, body))
+        )
     if ref is None:
         known = ", ".join(endpoint.responses) or "none"
         message = f"status {status} is not in the contract (statuses: {known})"
-        return BodyResult(status, body.kind, branch, (*found, _body_violation("status", message, body)))
+        return BodyResult(
+            status, body.kind, branch, (*found, _body_violation("status", message, body))
+        )
     if body.kind != "json":
         message = f"expected a JSON body, got {body.kind}"
-        return BodyResult(status, body.kind, branch, (*found, _body_violation("body", message, body)))
+        return BodyResult(
+            status, body.kind, branch, (*found, _body_violation("body", message, body))
+        )
     violations = tuple(schema_violations(store.validator(ref), body.value))
     return BodyResult(status, "json", branch, found + violations)
 

@@ -86,8 +86,11 @@ class VerifyResult:
         if what == "violations":
             return sum(len(e.violations) for e in self.endpoints)
         if what == "error_branch":
-            return sum(i.branch == "error" and i.status < 300 for e in self.endpoints
-                       for i in e.interactions)
+            return sum(
+                i.branch == "error" and i.status < 300
+                for e in self.endpoints
+                for i in e.interactions
+            )
         return sum(e.outcome == what for e in self.endpoints)
 
 

@@ -22,7 +22,7 @@ __all__ = ["cli", "main"]
 class ContractsGroup(click.Group):
     """A click group whose errors are one line each, with the documented exit codes."""
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,

@@ -23,13 +23,28 @@ Examples:
 @click.command("check", epilog=EXAMPLES)
 @click.argument("endpoint_id", metavar="PROVIDER/ENDPOINT")
 @click.argument("source", metavar="FILE|-")
-@click.option("--status", type=click.IntRange(100, 599), default=200, show_default=True,
-              help="The HTTP status the body came with; it selects the schema.")
+@click.option(
+    "--status",
+    type=click.IntRange(100, 599),
+    default=200,
+    show_default=True,
+    help="The HTTP status the body came with; it selects the schema.",
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="A response header, for the contract's header checks; repeatable.",
+)
 @format_option
 @click.pass_obj
-def command(project: Project, endpoint_id: str, source: str, status: int, fmt: str) -> None:
+def command(
+    project: Project, endpoint_id: str, source: str, status: int, headers: tuple[str, ...], fmt: str
+) -> None:
     """Validate one response body (JSON, or a raw text/event-stream body).
 
+    Header contracts are checked only when headers are given with --header.
     Exit 0 when it matches, 1 on a violation, 2 when the input cannot be checked.
     """
     from pathlib import Path
@@ -51,13 +66,15 @@ def command(project: Project, endpoint_id: str, source: str, status: int, fmt: s
     wants_stream = endpoint.stream is not None and 200 <= status < 300
     if body.kind == "text":
         what = "neither JSON nor an event stream" if wants_stream else "not JSON"
-        raise BodyError(f"{where}: the body is {what}; give the body exactly as {endpoint.id} sent it")
+        raise BodyError(
+            f"{where}: the body is {what}; give the body exactly as {endpoint.id} sent it"
+        )
     if body.kind == "sse" and not wants_stream:
         raise BodyError(
             f"{where}: an event stream, but {endpoint.id} answers status {status} in JSON; "
             "check it against a *_stream endpoint or pass the right --status"
         )
-    result = validate_response(endpoint, status, body)
+    result = validate_response(endpoint, status, body, _parse_headers(headers) if headers else None)
     if result.truncated:
         raise BodyError(
             f"{where}: the stream ends mid-event (truncated); capture the whole stream, "
@@ -80,8 +97,20 @@ def command(project: Project, endpoint_id: str, source: str, status: int, fmt: s
         click.echo(f"ok   {endpoint.id}: {where} matches (status {status}{events}{branch})")
     else:
         count = len(result.violations)
-        click.echo(f"FAIL {endpoint.id}: {where} (status {status}), {count} violation{'s' * (count != 1)}")
+        click.echo(
+            f"FAIL {endpoint.id}: {where} (status {status}), {count} violation{'s' * (count != 1)}"
+        )
         for violation in result.violations:
             for line in render_violation(violation, f"{endpoint.id} {where}"):
                 click.echo("     " + line)
     click.get_current_context().exit(0 if result.ok else 1)
+
+
+def _parse_headers(values: tuple[str, ...]) -> dict[str, str]:
+    parsed = {}
+    for value in values:
+        name, sep, rest = value.partition(":")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{value!r} is not 'NAME: VALUE'", param_hint="--header")
+        parsed[name.strip()] = rest.strip()
+    return parsed

@@ -27,8 +27,10 @@ def command(project: Project, fmt: str) -> None:
         )
     findings, registry = lint(project.contracts, project.cassettes)
     if fmt == "json":
-        data = {"findings": [{"file": f.file, "message": f.message} for f in findings],
-                "endpoints": len(registry.endpoints())}
+        data = {
+            "findings": [{"file": f.file, "message": f.message} for f in findings],
+            "endpoints": len(registry.endpoints()),
+        }
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     else:
         for finding in findings:

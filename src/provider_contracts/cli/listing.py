@@ -21,7 +21,11 @@ def command(project: Project, providers: tuple[str, ...], fmt: str) -> None:
     from ..cassettes import cassette_paths, read
 
     registry = project.registry
-    chosen = [registry.provider(p) for p in providers] if providers else list(registry.providers.values())
+    chosen = (
+        [registry.provider(p) for p in providers]
+        if providers
+        else list(registry.providers.values())
+    )
     rows: list[dict[str, Any]] = []
     for provider in chosen:
         for endpoint in provider.endpoints.values():
@@ -32,22 +36,26 @@ def command(project: Project, providers: tuple[str, ...], fmt: str) -> None:
                 cassette = read(path)
                 provenance = provenance or dict(cassette.provenance)
                 interactions += len(cassette.interactions)
-            rows.append({
-                "endpoint": endpoint.id,
-                "method": endpoint.method,
-                "path": endpoint.path,
-                "stream": endpoint.stream is not None,
-                "cassette": bool(paths),
-                "interactions": interactions,
-                "age_days": _age_days(provenance),
-                "provenance": provenance,
-            })
+            rows.append(
+                {
+                    "endpoint": endpoint.id,
+                    "method": endpoint.method,
+                    "path": endpoint.path,
+                    "stream": endpoint.stream is not None,
+                    "cassette": bool(paths),
+                    "interactions": interactions,
+                    "age_days": _age_days(provenance),
+                    "provenance": provenance,
+                }
+            )
     if fmt == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
     width = max((len(r["endpoint"]) for r in rows), default=0)
     for row in rows:
-        click.echo(f"{row['endpoint'].ljust(width)}  {row['method']:<6} {row['path']:<28} {_describe(row)}")
+        click.echo(
+            f"{row['endpoint'].ljust(width)}  {row['method']:<6} {row['path']:<28} {_describe(row)}"
+        )
 
 
 def _describe(row: dict[str, Any]) -> str:

@@ -14,7 +14,9 @@ def render(result: VerifyResult) -> str:
     lines: list[str] = []
     width = max((len(e.endpoint) for e in result.endpoints), default=0)
     for endpoint in result.endpoints:
-        lines.append(f"{MARK[endpoint.outcome]} {endpoint.endpoint.ljust(width)}  {_summary(endpoint)}")
+        lines.append(
+            f"{MARK[endpoint.outcome]} {endpoint.endpoint.ljust(width)}  {_summary(endpoint)}"
+        )
         for interaction, violation in endpoint.violations:
             where = f"{interaction.cassette} {interaction.label} (status {interaction.status})"
             lines.extend("     " + line for line in render_violation(violation, where))
@@ -42,7 +44,9 @@ def _summary(endpoint: EndpointResult) -> str:
     if errors:
         parts.append(f"{errors} took the error branch under a 2xx status")
     if endpoint.violations:
-        parts.append(f"{len(endpoint.violations)} violation{'s' if len(endpoint.violations) != 1 else ''}")
+        parts.append(
+            f"{len(endpoint.violations)} violation{'s' if len(endpoint.violations) != 1 else ''}"
+        )
     live = endpoint.provenance.get("recorded_live")
     source = endpoint.provenance.get("recorded_at") if live else endpoint.provenance.get("source")
     if isinstance(source, str):
@@ -53,8 +57,12 @@ def _summary(endpoint: EndpointResult) -> str:
 
 def _totals(result: VerifyResult) -> str:
     providers = ", ".join(result.providers) or "nothing"
-    verdict = {0: "everything holds", 1: "contract violated", 2: "cassettes missing",
-               3: "could not verify"}[result.exit_code]
+    verdict = {
+        0: "everything holds",
+        1: "contract violated",
+        2: "cassettes missing",
+        3: "could not verify",
+    }[result.exit_code]
     return (
         f"{providers}: {len(result.endpoints)} endpoints, {result.count('interactions')} "
         f"interactions, {result.count('violations')} violations: {verdict}"

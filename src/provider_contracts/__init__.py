@@ -1,0 +1,53 @@
+"""Contract tests with recorded fixtures for the APIs an LLM gateway depends on.
+
+The public API is what `__all__` names; everything else may change without notice.
+Names are imported on first use, so `contracts --help` does not pay for the validator.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import (
+        BodyError,
+        CassetteError,
+        ContractError,
+        ContractsError,
+        CouldNotVerify,
+        InputError,
+        MissingCredential,
+        UnknownName,
+    )
+    from .registry import Endpoint, Provider, Registry
+    from .validation import BodyResult, validate_response
+    from .verify import VerifyResult, verify_offline
+    from .violations import Violation
+
+_HOMES = {
+    "BodyError": "errors",
+    "CassetteError": "errors",
+    "ContractError": "errors",
+    "ContractsError": "errors",
+    "CouldNotVerify": "errors",
+    "InputError": "errors",
+    "MissingCredential": "errors",
+    "UnknownName": "errors",
+    "Endpoint": "registry",
+    "Provider": "registry",
+    "Registry": "registry",
+    "BodyResult": "validation",
+    "validate_response": "validation",
+    "VerifyResult": "verify",
+    "verify_offline": "verify",
+    "Violation": "violations",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -132,6 +132,7 @@ def test_list_shows_age_and_provenance(run: Run) -> None:
     first = result.output.splitlines()[0]
     assert first.startswith("acme/chat ") and "3 interactions" in first
     assert "not live: built from tests/data/sample" in first
+    assert "not live, built from tests/data/sample" in run("verify", "acme").output
 
 
 def test_list_in_json(run: Run, sample: Path) -> None:

@@ -51,7 +51,7 @@ def _summary(endpoint: EndpointResult) -> str:
     source = endpoint.provenance.get("recorded_at") if live else endpoint.provenance.get("source")
     if isinstance(source, str):
         source = source.split(" (")[0]
-        parts.append(f"{'recorded live' if live else 'from'} {source}")
+        parts.append(f"{'recorded live' if live else 'not live, built from'} {source}")
     return ", ".join(parts)
 
 

@@ -6,6 +6,7 @@ def test_the_public_api_is_pinned() -> None:
         "BodyError",
         "BodyResult",
         "CassetteError",
+        "ContractAssertionError",
         "ContractError",
         "ContractsError",
         "CouldNotVerify",
@@ -15,8 +16,10 @@ def test_the_public_api_is_pinned() -> None:
         "Provider",
         "Registry",
         "UnknownName",
+        "UnmatchedRequest",
         "VerifyResult",
         "Violation",
+        "assert_contract",
         "validate_response",
         "verify_offline",
     ]

@@ -10,15 +10,18 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .assertions import assert_contract
     from .errors import (
         BodyError,
         CassetteError,
+        ContractAssertionError,
         ContractError,
         ContractsError,
         CouldNotVerify,
         InputError,
         MissingCredential,
         UnknownName,
+        UnmatchedRequest,
     )
     from .registry import Endpoint, Provider, Registry
     from .validation import BodyResult, validate_response
@@ -26,14 +29,17 @@ if TYPE_CHECKING:
     from .violations import Violation
 
 _HOMES = {
+    "assert_contract": "assertions",
     "BodyError": "errors",
     "CassetteError": "errors",
+    "ContractAssertionError": "errors",
     "ContractError": "errors",
     "ContractsError": "errors",
     "CouldNotVerify": "errors",
     "InputError": "errors",
     "MissingCredential": "errors",
     "UnknownName": "errors",
+    "UnmatchedRequest": "errors",
     "Endpoint": "registry",
     "Provider": "registry",
     "Registry": "registry",

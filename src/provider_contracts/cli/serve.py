@@ -1,0 +1,74 @@
+"""`contracts serve`: the committed cassettes as an HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import click
+
+from .project import Project
+
+EXAMPLES = """
+\b
+Examples:
+  contracts serve openrouter --port 8080
+      then point the gateway at http://127.0.0.1:8080/api/v1
+  contracts serve openrouter anthropic
+      each provider also under /PROVIDER/..., e.g. /anthropic/v1/messages
+  contracts serve openrouter --alter 'status:429:2*1' --alter 'drop:usage'
+      one 429 (Retry-After: 2), then answers without `usage`
+\b
+Alterations (--alter, repeatable): ACTION[:ARG][@PROVIDER[/ENDPOINT]][*TIMES]
+  drop:PATH  retype:PATH[=TYPE]  add:PATH=JSON  status:CODE[:RETRY_AFTER]
+  hang  reset  cut[:EVENTS]  slow:SECONDS  echo:HEADER
+"""
+
+
+@click.command("serve", epilog=EXAMPLES)
+@click.argument("providers", nargs=-1, metavar="[PROVIDER]...")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option(
+    "--alter",
+    "alters",
+    multiple=True,
+    metavar="SPEC",
+    help="Change what is answered (drift, outages); repeatable. See below.",
+)
+@click.pass_obj
+def command(
+    project: Project, providers: tuple[str, ...], port: int, alters: tuple[str, ...]
+) -> None:
+    """Replay the committed cassettes over HTTP on 127.0.0.1, under each provider's paths.
+
+    Serves every provider unless some are named. Prints the URL, then one line per
+    request; stops on Ctrl-C.
+    """
+    from ..alterations import parse
+    from ..replay import ReplayServer
+
+    alterations = [parse(spec) for spec in alters]
+    registry = project.registry
+    names = list(providers) or registry.names
+    chosen = [registry.provider(name) for name in names]
+    server = ReplayServer(
+        chosen, project.cassettes, alterations, port=port, log=lambda line: click.echo(line)
+    )
+    url = server.bind()
+    click.echo(f"serving {', '.join(names)} on {url} (Ctrl-C stops)")
+    for provider in chosen:
+        click.echo(
+            f"  {provider.name}: {server.base_url(provider.name)} "
+            f"(also {server.base_url(provider.name, prefixed=True)})"
+        )
+    for alteration in alterations:
+        click.echo(f"  altering: {alteration}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.stop()

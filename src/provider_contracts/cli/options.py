@@ -12,7 +12,8 @@ __all__ = ["format_option", "parse_reports", "report_option", "write_reports"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-REPORT_FORMATS = ("json", "text")  # the keys of reports.RENDERERS (a test pins it)
+# The keys of reports.RENDERERS (a test pins it).
+REPORT_FORMATS = ("json", "junit", "markdown", "text")
 
 
 def format_option(func: F) -> F:

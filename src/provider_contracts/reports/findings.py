@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["FindingView", "SEVERITIES", "shape", "view"]
+__all__ = ["SEVERITIES", "FindingView", "shape", "view"]
 
 SEVERITIES = ("breaking", "risky", "additive", "noise")
 SHAPE_LIMIT = 60

@@ -1,0 +1,95 @@
+"""`contracts gate`: the staging deploy gate over the nightly verify reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import orjson
+
+from .options import format_option
+from .project import Project
+
+EXAMPLES = """
+\b
+Examples:
+  contracts gate reports/*.json
+  contracts gate reports/*.json --max-age 2d --allow-unverified
+  contracts gate reports/all.json --waivers contracts/waivers.yaml --format json
+"""
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    from ..errors import InputError
+    from ..gate import parse_duration
+
+    try:
+        return parse_duration(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+@click.command("gate", epilog=EXAMPLES)
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
+@click.option(
+    "--max-age",
+    default="26h",
+    show_default=True,
+    callback=_duration,
+    metavar="DURATION",
+    help="The oldest a report may be: 90m, 26h, 2d.",
+)
+@click.option(
+    "--allow-unverified",
+    is_flag=True,
+    help="Let endpoints that could not be verified (provider down) pass.",
+)
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Accepted drift and violations [default: contracts/waivers.yaml, if present].",
+)
+@format_option
+@click.pass_obj
+def command(
+    project: Project,
+    reports: tuple[str, ...],
+    max_age: Any,
+    allow_unverified: bool,
+    waivers_path: str | None,
+    fmt: str,
+) -> None:
+    """Decide whether a deploy may go ahead, from JSON reports of `contracts verify`.
+
+    Exit 0 when every endpoint in contracts/ is covered by a fresh report that shows no
+    contract violation and no breaking drift (beyond waivers in force); 1 when
+    anything blocks, each reason on one line with what to do; 2 on bad input.
+    """
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from .. import gate
+    from ..files import display
+
+    endpoints = project.registry.endpoint_ids()
+    read = [gate.read_report(Path(path)) for path in reports]
+    waivers_file = Path(waivers_path) if waivers_path else project.contracts / "waivers.yaml"
+    waivers = (
+        gate.load_waivers(waivers_file, endpoints) if waivers_path or waivers_file.is_file() else ()
+    )
+    result = gate.evaluate(
+        read,
+        endpoints,
+        now=datetime.now(UTC),
+        max_age=max_age,
+        allow_unverified=allow_unverified,
+        waivers=waivers,
+        waivers_file=display(waivers_file),
+    )
+    if fmt == "json":
+        click.echo(orjson.dumps(gate.to_dict(result), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(gate.render(result), nl=False)
+    click.get_current_context().exit(result.exit_code)

@@ -1,0 +1,350 @@
+"""The pytest plugin: a test's HTTP clients answered from the provider cassettes.
+
+Active once the package is installed (entry point `pytest11`). Mark a test with the
+endpoints it talks to and give its client a transport::
+
+    @pytest.mark.contract("openrouter/chat_completions")
+    def test_answer(contracts_transport):
+        client = httpx.Client(transport=contracts_transport, base_url=OPENROUTER)
+        ...
+
+Fixtures: `contracts_transport` and `contracts_async_transport` (httpx transports),
+`contracts_respx` (a started respx router), `contracts_httpx` (an httpx-like namespace
+whose `Client` and `AsyncClient` use those transports: Stripe's `HTTPXClient` takes it
+as `_lib`), `contract_validator` (checks a response against a contract). A request that
+no recording answers fails the test, naming the closest recorded request and what
+differed; nothing is ever sent.
+
+`pytest --contracts-live` sends the marked tests' requests to the providers instead
+(keys from the environment; a missing key skips the test), checks every answer against
+its contract, and with `--contracts-scratch DIR` writes the answers there as cassettes.
+`CONTRACTS_BASE_URL_<PROVIDER>` points a provider at another base URL.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .errors import ContractsError, MissingCredential
+
+if TYPE_CHECKING:
+    import httpx
+    import respx
+
+    from .assertions import ContractValidator
+    from .forwarding import Forwarder, Scratch
+    from .playback import Replayer, Selection
+
+MARKER = "contract"
+MARKER_HELP = (
+    'contract("PROVIDER/ENDPOINT", ..., interaction=None): the provider endpoints the test '
+    "talks to; the contracts_* fixtures replay their cassettes (or, with --contracts-live, "
+    "call the providers). interaction= picks one recorded interaction by name or index."
+)
+NO_MARKER = (
+    "{fixture} needs the endpoints the test talks to: add "
+    '@pytest.mark.contract("PROVIDER/ENDPOINT") (`contracts list` shows them)'
+)
+BAD_MARKER = (
+    "@pytest.mark.contract{args}: {problem}; write "
+    '@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=NAME_OR_INDEX)'
+)
+BAD_ROOT = (
+    "--contracts-root {root}: no contracts/ folder there; pass the folder that holds "
+    "contracts/ and cassettes/"
+)
+SCRATCH_NEEDS_LIVE = (
+    "--contracts-scratch: only live answers are written; add --contracts-live, or drop it"
+)
+SCRATCH_IS_CASSETTES = (
+    "--contracts-scratch {scratch}: that is the committed cassettes folder; pass a scratch "
+    "folder (refresh cassettes on purpose with `contracts record`)"
+)
+RESPX_IS_REPLAY_ONLY = (
+    "contracts_respx replays cassettes only; use contracts_transport for --contracts-live"
+)
+UNANSWERED = "{count} request{s} in this test had no recorded answer (nothing was sent):"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    root: Path
+    live: bool
+    scratch: Scratch | None
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One test's replayer (or live forwarder), shared by its fixtures and read after it ran."""
+
+    replayer: Replayer | None
+    forwarder: Forwarder | None
+
+
+_SETTINGS = pytest.StashKey[Settings]()
+_EXCHANGE = pytest.StashKey[Exchange]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contracts", "provider contracts: recorded provider responses")
+    group.addoption(
+        "--contracts-root",
+        metavar="DIR",
+        help="Folder holding contracts/ and cassettes/ [default: the nearest folder with "
+        "contracts/ at or above rootdir].",
+    )
+    group.addoption(
+        "--contracts-live",
+        action="store_true",
+        help="Send the requests of @pytest.mark.contract tests to the real providers (keys "
+        "from the environment; CONTRACTS_BASE_URL_<PROVIDER> overrides a base URL) and "
+        "check every answer against its contract.",
+    )
+    group.addoption(
+        "--contracts-scratch",
+        metavar="DIR",
+        help="With --contracts-live: write the answers as cassettes under DIR, for "
+        "`contracts diff` against the committed ones.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    from .registry import find_root
+    from .workspace import configure
+
+    here = config.invocation_params.dir
+    given = config.getoption("contracts_root")
+    if given:
+        root = (here / given).resolve()
+        if not (root / "contracts").is_dir():
+            raise pytest.UsageError(BAD_ROOT.format(root=given))
+    else:
+        root = find_root(config.rootpath)
+    live = bool(config.getoption("contracts_live"))
+    scratch_option = config.getoption("contracts_scratch")
+    scratch = None
+    if scratch_option:
+        if not live:
+            raise pytest.UsageError(SCRATCH_NEEDS_LIVE)
+        folder = (here / scratch_option).resolve()
+        if folder == (root / "cassettes").resolve():
+            raise pytest.UsageError(SCRATCH_IS_CASSETTES.format(scratch=scratch_option))
+        from .forwarding import Scratch
+
+        scratch = Scratch(folder)
+    config.stash[_SETTINGS] = Settings(root, live, scratch)
+    configure(root)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SETTINGS in config.stash:
+        from .workspace import unconfigure
+
+        unconfigure()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    settings = config.stash.get(_SETTINGS, None)
+    if settings is None or not (settings.live or (settings.root / "contracts").is_dir()):
+        return None
+    mode = "live" if settings.live else "replay"
+    return f"contracts: {settings.root} ({mode})"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Fail a test whose requests went unanswered or whose live answers broke a contract,
+    even when the client or SDK caught the error on its way."""
+    try:
+        outcome = yield
+    except Exception as exc:
+        found = _findings(item)
+        if found:
+            raise pytest.fail.Exception(found, pytrace=False) from None
+        raise
+    found = _findings(item)
+    if found:
+        pytest.fail(found, pytrace=False)
+    return outcome
+
+
+def _findings(item: pytest.Item) -> str | None:
+    exchange = item.stash.get(_EXCHANGE, None)
+    if exchange is None:
+        return None
+    messages: list[str] = []
+    misses = exchange.replayer.misses if exchange.replayer else []
+    if exchange.forwarder is not None:
+        misses = [*misses, *exchange.forwarder.misses]  # type: ignore[list-item]
+    if misses:
+        count = len(misses)
+        messages.append(UNANSWERED.format(count=count, s="s" * (count != 1)))
+        messages.extend(dict.fromkeys(m.message for m in misses))  # each distinct once
+    if exchange.forwarder is not None:
+        messages.extend(broken.message for broken in exchange.forwarder.broken)
+    return "\n".join(messages) or None
+
+
+# --- fixtures ---------------------------------------------------------------------------
+
+
+def _exchange(request: pytest.FixtureRequest) -> Exchange:
+    item: pytest.Item = request.node
+    found = item.stash.get(_EXCHANGE, None)
+    if found is None:
+        found = item.stash[_EXCHANGE] = _start(request)
+    return found
+
+
+def _start(request: pytest.FixtureRequest) -> Exchange:
+    settings = request.config.stash[_SETTINGS]
+    selections = _selections(request)
+    from .workspace import workspace
+
+    try:
+        chosen = workspace(settings.root)
+        if settings.live:
+            from .forwarding import Forwarder
+
+            forwarder = Forwarder(
+                chosen,
+                [s.endpoint for s in selections],
+                os.environ,
+                settings.scratch,
+                request.node.nodeid,
+            )
+            try:
+                forwarder.credentials()
+            except MissingCredential as exc:
+                pytest.skip(str(exc))
+            return Exchange(None, forwarder)
+        from .playback import Replayer, candidates
+
+        return Exchange(Replayer(candidates(chosen, selections)), None)
+    except ContractsError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def _selections(request: pytest.FixtureRequest) -> list[Selection]:
+    from .playback import Selection
+
+    markers = list(request.node.iter_markers(MARKER))
+    if not markers:
+        pytest.fail(NO_MARKER.format(fixture=request.fixturename), pytrace=False)
+    found: list[Selection] = []
+    for marker in markers:
+        shown = _shown(marker)
+        unknown = set(marker.kwargs) - {"interaction"}
+        if unknown:
+            problem = f"unknown keyword {sorted(unknown)[0]!r}"
+            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
+        if not marker.args:
+            problem = "name at least one endpoint"
+            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
+        wanted = marker.kwargs.get("interaction")
+        if wanted is not None and (isinstance(wanted, bool) or not isinstance(wanted, int | str)):
+            problem = f"interaction= takes a name or an index, not {type(wanted).__name__}"
+            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
+        for name in marker.args:
+            if not isinstance(name, str) or "/" not in name:
+                problem = f"{name!r} is not a PROVIDER/ENDPOINT id"
+                pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
+            found.append(Selection(name, wanted))
+    return found
+
+
+def _shown(marker: pytest.Mark) -> str:
+    parts = [repr(a) for a in marker.args] + [f"{k}={v!r}" for k, v in marker.kwargs.items()]
+    return f"({', '.join(parts)})"
+
+
+@pytest.fixture
+def contracts_transport(request: pytest.FixtureRequest) -> httpx.BaseTransport:
+    """An httpx transport answering from the marked endpoints' cassettes (live: the provider)."""
+    exchange = _exchange(request)
+    from . import transports
+
+    if exchange.forwarder is not None:
+        return transports.LiveTransport(exchange.forwarder)
+    assert exchange.replayer is not None
+    return transports.ReplayTransport(exchange.replayer)
+
+
+@pytest.fixture
+def contracts_async_transport(request: pytest.FixtureRequest) -> httpx.AsyncBaseTransport:
+    """`contracts_transport` for `httpx.AsyncClient`."""
+    exchange = _exchange(request)
+    from . import transports
+
+    if exchange.forwarder is not None:
+        return transports.AsyncLiveTransport(exchange.forwarder)
+    assert exchange.replayer is not None
+    return transports.AsyncReplayTransport(exchange.replayer)
+
+
+class ContractsHttpx:
+    """An httpx-like namespace whose clients use the test's contracts transports.
+
+    `Client(**kwargs)` and `AsyncClient(**kwargs)` are httpx's, with `transport=` set; SDKs
+    that build their own httpx clients from a module they are given (Stripe's
+    `HTTPXClient(_lib=...)`) get the replay through it.
+    """
+
+    def __init__(
+        self, transport: httpx.BaseTransport, async_transport: httpx.AsyncBaseTransport
+    ) -> None:
+        import httpx
+
+        self.Client = functools.partial(httpx.Client, transport=transport)
+        self.AsyncClient = functools.partial(httpx.AsyncClient, transport=async_transport)
+
+
+@pytest.fixture
+def contracts_httpx(
+    contracts_transport: httpx.BaseTransport,
+    contracts_async_transport: httpx.AsyncBaseTransport,
+) -> ContractsHttpx:
+    """`Client` and `AsyncClient` bound to the contracts transports."""
+    return ContractsHttpx(contracts_transport, contracts_async_transport)
+
+
+@pytest.fixture
+def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
+    """A started respx router whose route `contracts` answers from the cassettes."""
+    settings = request.config.stash[_SETTINGS]
+    if settings.live:
+        pytest.skip(RESPX_IS_REPLAY_ONLY)
+    exchange = _exchange(request)
+    assert exchange.replayer is not None
+    replayer = exchange.replayer
+    import respx
+
+    from .transports import to_response
+
+    def answer(sent: httpx.Request) -> httpx.Response:
+        content_type = sent.headers.get("content-type")
+        return to_response(replayer.answer(sent.method, str(sent.url), sent.read(), content_type))
+
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        router.route(name="contracts").mock(side_effect=answer)
+        yield router
+
+
+@pytest.fixture
+def contract_validator(request: pytest.FixtureRequest) -> ContractValidator:
+    """Checks responses against the contracts: `contract_validator(response, "p/e")`."""
+    from .assertions import ContractValidator
+    from .workspace import workspace
+
+    try:
+        return ContractValidator(workspace(request.config.stash[_SETTINGS].root))
+    except ContractsError as exc:
+        pytest.fail(str(exc), pytrace=False)

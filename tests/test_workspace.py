@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provider_contracts.errors import ContractError
+from provider_contracts.workspace import (
+    NO_CONTRACTS,
+    configure,
+    current,
+    unconfigure,
+    workspace,
+)
+
+
+def test_a_workspace_is_loaded_once_per_root(sample: Path) -> None:
+    assert workspace(sample) is workspace(sample / ".")
+    assert workspace(sample).cassettes == sample.resolve() / "cassettes"
+
+
+def test_a_folder_without_contracts_says_how_to_name_one(tmp_path: Path) -> None:
+    with pytest.raises(ContractError) as caught:
+        workspace(tmp_path)
+    assert str(caught.value) == NO_CONTRACTS.format(where=str(tmp_path.resolve()))
+
+
+def test_the_configured_root_wins_until_it_is_unconfigured(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTRACTS_ROOT", str(tmp_path / "elsewhere"))
+    configure(sample)
+    try:
+        assert current().root == sample.resolve()
+    finally:
+        unconfigure()
+    assert current().root != sample.resolve()
+
+
+def test_contracts_root_in_the_environment_is_the_default_when_nothing_is_configured(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provider_contracts import workspace as module
+
+    monkeypatch.setattr(module, "_CONFIGURED", [])  # what this session's plugin configured
+    monkeypatch.setenv("CONTRACTS_ROOT", str(sample))
+    assert current().root == sample.resolve()
+
+
+def test_without_configuration_or_environment_the_root_is_found_from_the_working_folder(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provider_contracts import workspace as module
+
+    monkeypatch.setattr(module, "_CONFIGURED", [])
+    monkeypatch.delenv("CONTRACTS_ROOT", raising=False)
+    monkeypatch.chdir(sample / "cassettes")
+    assert current().root == sample.resolve()

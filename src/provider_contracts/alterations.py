@@ -21,6 +21,7 @@ every JSON data event of a stream.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -199,7 +200,7 @@ def alter_body(value: Any, alterations: Iterable[Alteration], headers: dict[str,
 
     `headers` are the request's headers, lower-cased, for `echo`.
     """
-    value = orjson.loads(orjson.dumps(value))  # a private copy to change in place
+    value = copy.deepcopy(value)  # a private copy to change in place
     for alteration in alterations:
         if alteration.action == "echo":
             echoed = headers.get(alteration.header.lower(), "")

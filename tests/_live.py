@@ -1,0 +1,45 @@
+"""Helpers for the tests of the live path: a writable project and a replay server over it.
+
+The real contracts and cassettes (OpenRouter, Stripe) are copied into the test's folder:
+the live path is exercised on what the nightly job calls, paths, probes and all.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from provider_contracts.alterations import parse
+from provider_contracts.registry import Registry
+from provider_contracts.replay import ReplayServer
+
+REPO = Path(__file__).resolve().parent.parent
+FAKE_OPENROUTER_KEY = "sk-or-v1-" + "0123456789abcdef" * 4
+FAKE_STRIPE_KEY = "sk_test_" + "51Hx" * 6
+
+
+def make_project(root: Path, *providers: str) -> Path:
+    """A copy of these providers' contracts and cassettes (with `_shared/`) under `root`."""
+    source = REPO
+    (root / "contracts").mkdir(parents=True)
+    shutil.copytree(source / "contracts" / "_shared", root / "contracts" / "_shared")
+    for provider in providers:
+        shutil.copytree(source / "contracts" / provider, root / "contracts" / provider)
+        shutil.copytree(source / "cassettes" / provider, root / "cassettes" / provider)
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder, by relative path, byte for byte."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def server_for(root: Path, *providers: str, alter: tuple[str, ...] = ()) -> ReplayServer:
+    registry = Registry.load(root / "contracts")
+    return ReplayServer(
+        [registry.provider(p) for p in providers],
+        root / "cassettes",
+        [parse(spec) for spec in alter],
+    )

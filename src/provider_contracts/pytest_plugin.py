@@ -165,7 +165,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     even when the client or SDK caught the error on its way."""
     try:
         outcome = yield
-    except Exception as exc:
+    except Exception:
         found = _findings(item)
         if found:
             raise pytest.fail.Exception(found, pytrace=False) from None
@@ -205,32 +205,39 @@ def _exchange(request: pytest.FixtureRequest) -> Exchange:
 
 
 def _start(request: pytest.FixtureRequest) -> Exchange:
+    try:
+        return _started(request)
+    except MissingCredential as exc:
+        skip, message = True, str(exc)
+    except ContractsError as exc:
+        skip, message = False, str(exc)
+    # Outside the `except` blocks, so the report shows the one line and no chained error.
+    if skip:
+        pytest.skip(message)
+    pytest.fail(message, pytrace=False)
+
+
+def _started(request: pytest.FixtureRequest) -> Exchange:
     settings = request.config.stash[_SETTINGS]
     selections = _selections(request)
     from .workspace import workspace
 
-    try:
-        chosen = workspace(settings.root)
-        if settings.live:
-            from .forwarding import Forwarder
+    chosen = workspace(settings.root)
+    if settings.live:
+        from .forwarding import Forwarder
 
-            forwarder = Forwarder(
-                chosen,
-                [s.endpoint for s in selections],
-                os.environ,
-                settings.scratch,
-                request.node.nodeid,
-            )
-            try:
-                forwarder.credentials()
-            except MissingCredential as exc:
-                pytest.skip(str(exc))
-            return Exchange(None, forwarder)
-        from .playback import Replayer, candidates
+        forwarder = Forwarder(
+            chosen,
+            [s.endpoint for s in selections],
+            os.environ,
+            settings.scratch,
+            request.node.nodeid,
+        )
+        forwarder.credentials()  # a missing key skips the test
+        return Exchange(None, forwarder)
+    from .playback import Replayer, candidates
 
-        return Exchange(Replayer(candidates(chosen, selections)), None)
-    except ContractsError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    return Exchange(Replayer(candidates(chosen, selections)), None)
 
 
 def _selections(request: pytest.FixtureRequest) -> list[Selection]:
@@ -347,4 +354,5 @@ def contract_validator(request: pytest.FixtureRequest) -> ContractValidator:
     try:
         return ContractValidator(workspace(request.config.stash[_SETTINGS].root))
     except ContractsError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        message = str(exc)
+    pytest.fail(message, pytrace=False)

@@ -53,11 +53,22 @@ from urllib.parse import urlsplit
 import orjson
 
 from . import sse
-from .cassettes import Body, Cassette, Interaction
+from .cassettes import Body, Cassette, Interaction, from_dict
+from .errors import BINARY_BODY, EMPTY_FILE, BodyError
+from .files import display, read_bytes
 from .registry import Endpoint, SchemaRef, StreamSpec
 from .schemas import SchemaStore, store_for
 
-__all__ = ["SEVERITIES", "Finding", "compare", "compare_interactions", "shape", "worst"]
+__all__ = [
+    "SEVERITIES",
+    "Finding",
+    "compare",
+    "compare_interactions",
+    "ordered",
+    "read_recording",
+    "shape",
+    "worst",
+]
 
 SEVERITIES = ("breaking", "risky", "additive", "noise")  # worst first
 CHANGES = ("added", "removed", "type_changed", "enum_value", "nullable", "stream")
@@ -1012,3 +1023,27 @@ def compare_interactions(
 
 def _keep(found: dict[tuple[str, str, str, str], Finding], finding: Finding) -> None:
     found.setdefault((finding.path, finding.change, finding.old, finding.new), finding)
+
+
+# --- reading what to compare ----------------------------------------------------------------
+
+NOT_A_RECORDING = (
+    "{where}: neither a cassette nor a JSON or event-stream body; give a cassette "
+    "(cassettes/PROVIDER/ENDPOINT.json) or a response body exactly as the provider sent it"
+)
+
+
+def read_recording(path: Path) -> Cassette | Body:
+    """A file to diff: a cassette (a JSON object with `interactions`) or a response body."""
+    data = read_bytes(path, BodyError)
+    where = display(path)
+    body = Body.from_raw(data)
+    if body.kind == "empty":
+        raise BodyError(EMPTY_FILE.format(where=where, fix="give a cassette or a response body"))
+    if body.kind == "bytes":
+        raise BodyError(BINARY_BODY.format(where=where))
+    if body.kind == "text":
+        raise BodyError(NOT_A_RECORDING.format(where=where))
+    if body.kind == "json" and isinstance(body.value, dict) and "interactions" in body.value:
+        return from_dict(body.value, path)
+    return body

@@ -33,6 +33,7 @@ __all__ = [
     "GateResult",
     "Report",
     "Waiver",
+    "dotted",
     "evaluate",
     "load_waivers",
     "parse_duration",
@@ -198,7 +199,8 @@ class Waiver:
 
     `endpoint` and `finding` are matched whole; `*` in either matches any run of
     characters (`/` and `.` included). `finding` is a drift path (`data[].pricing.prompt`)
-    or a violation's instance path (`/data/0/pricing/prompt`).
+    or a violation's instance path (`/data/0/pricing/prompt`); a drift path also matches
+    the violations at that place, so one waiver accepts one change.
     """
 
     endpoint: str
@@ -207,13 +209,31 @@ class Waiver:
     who: str
     expires: date
 
-    def matches(self, endpoint: str, path: str) -> bool:
-        return _glob(self.endpoint).fullmatch(endpoint) is not None and (
-            _glob(self.finding).fullmatch(path) is not None
+    def matches(self, endpoint: str, *paths: str) -> bool:
+        """Whether this waiver names the endpoint and any of the paths of one finding."""
+        finding = _glob(self.finding)
+        return _glob(self.endpoint).fullmatch(endpoint) is not None and any(
+            finding.fullmatch(path) is not None for path in paths
         )
 
     def expired(self, now: datetime) -> bool:
         return now.astimezone(UTC).date() > self.expires
+
+
+def dotted(pointer: str) -> str:
+    """A violation's JSON pointer in the drift path form: `/data/0/pricing` -> `data[].pricing`.
+
+    So one waiver (`finding: data[].pricing.prompt`) accepts both the drift and the
+    violations the same change causes.
+    """
+    parts: list[str] = []
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if token.isdigit() and parts:
+            parts[-1] += "[]"
+        else:
+            parts.append(token)
+    return ".".join(parts)
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -383,6 +403,12 @@ def evaluate(
     for name in endpoints:
         if name in latest:
             judge.endpoint(*latest[name])
+    if judge.risky:
+        shown = ", ".join(list(judge.risky)[:3]) + (", ..." if len(judge.risky) > 3 else "")
+        notes.append(
+            f"risky drift, not blocking: {sum(judge.risky.values())} finding(s) on "
+            f"{len(judge.risky)} endpoint(s) ({shown}); the reports list them"
+        )
     for waiver in waivers:
         if waiver.expired(now) and not any(b.expired is waiver for b in blockers):
             notes.append(
@@ -434,6 +460,7 @@ class _Judge:
     blockers: list[Blocker]
     notes: list[str]
     waived: list[tuple[str, str, Waiver]]
+    risky: dict[str, int] = field(default_factory=dict)
 
     def endpoint(self, report: Report, entry: ReportedEndpoint) -> None:
         note = entry.note or "no reason given"
@@ -454,12 +481,9 @@ class _Judge:
             )
             return
         blocking = self._violations(entry, names) + self._drift(entry, names)
-        risky = [f for f in entry.drift if f.severity == "risky"]
+        risky = sum(f.severity == "risky" for f in entry.drift)
         if risky:
-            paths = ", ".join(f.path for f in risky[:3]) + (" ..." if len(risky) > 3 else "")
-            self.notes.append(
-                f"{entry.endpoint}: {len(risky)} risky drift finding(s), not blocking: {paths}"
-            )
+            self.risky[entry.endpoint] = risky
         explained = entry.violations or any(f.severity == "breaking" for f in entry.drift)
         if entry.outcome == "fail" and not blocking and not explained:
             self.block(
@@ -473,7 +497,8 @@ class _Judge:
         open_: list[ReportedViolation] = []
         expired: dict[int, tuple[Waiver, list[ReportedViolation]]] = {}
         for violation in entry.violations:
-            state, waiver = self.waiver_for(entry.endpoint, violation.instance_path or "/")
+            path = violation.instance_path
+            state, waiver = self.waiver_for(entry.endpoint, path or "/", dotted(path))
             if state == "waived":
                 continue
             if state == "expired" and waiver is not None:
@@ -510,9 +535,9 @@ class _Judge:
                 self.block("breaking", entry.endpoint, problem, REFRESH_FIX.format(**names))
         return count
 
-    def waiver_for(self, endpoint: str, path: str) -> tuple[str, Waiver | None]:
+    def waiver_for(self, endpoint: str, path: str, *aliases: str) -> tuple[str, Waiver | None]:
         """Whether a finding is waived (a waiver in force), expired (only expired ones match) or open."""
-        matching = [w for w in self.waivers if w.matches(endpoint, path)]
+        matching = [w for w in self.waivers if w.matches(endpoint, path, *aliases)]
         active = [w for w in matching if not w.expired(self.now)]
         if active:
             self.waived.append((endpoint, path, active[0]))

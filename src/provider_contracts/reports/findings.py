@@ -31,6 +31,11 @@ class FindingView:
     reason: str
 
     @property
+    def what(self) -> str:
+        """The change in words: `type changed` for `type_changed`."""
+        return self.change.replace("_", " ")
+
+    @property
     def transition(self) -> str:
         """`string -> number`, or `absent -> string` for a field that appeared."""
         return f"{shape(self.old)} -> {shape(self.new)}"

@@ -102,7 +102,7 @@ def _drift_case(
 
 def _drift_line(finding: FindingView) -> str:
     reason = f": {finding.reason}" if finding.reason else ""
-    return f"{finding.severity} {finding.change} at {finding.path} ({finding.transition}){reason}"
+    return f"{finding.severity} {finding.what} at {finding.path} ({finding.transition}){reason}"
 
 
 def _case(suite: ET.Element, endpoint: EndpointResult, name: str) -> ET.Element:

@@ -111,7 +111,7 @@ def _findings(found: list[tuple[EndpointResult, FindingView]]) -> list[str]:
             continue
         reason = f": {_text(finding.reason)}" if finding.reason else ""
         lines.append(
-            f"- **{endpoint.endpoint}** {_code(finding.path)} {_text(finding.change)}, "
+            f"- **{endpoint.endpoint}** {_code(finding.path)} {_text(finding.what)}, "
             f"{_code(shape(finding.old))} → {_code(shape(finding.new))}{reason}"
         )
     lines += _cut(shown, "findings")

@@ -1,6 +1,7 @@
 """`contracts new` in-process: a provider added to a copy of the repository's contracts
-verifies on OpenAI's cassettes (their URIs rewritten) and lints clean; bad input is one
-line, exit 2, and nothing written.
+verifies on OpenAI's cassettes (their URIs rewritten), and on cassettes recorded from a
+replay server on 127.0.0.1, and lints clean; bad input is one line, exit 2, and nothing
+written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from click.testing import CliRunner, Result
 from provider_contracts.cli import cli
 from provider_contracts.cli.new import ONLY_OPENAI_COMPATIBLE
 from provider_contracts.registry import Registry
+from provider_contracts.replay import ReplayServer
 from provider_contracts.scaffold import ALREADY_EXISTS, BAD_BASE_URL, BAD_KEY_ENV, BAD_NAME
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,6 +117,38 @@ def test_the_new_provider_verifies_on_openais_cassettes_and_lints_clean(project:
     linted = run(project, "lint")
     assert linted.exit_code == 0, linted.output
     assert linted.stdout == "2 providers, 6 endpoints: all good\n"
+
+
+def test_recorded_from_a_server_on_loopback_the_new_provider_verifies(
+    project: Path, tmp_path: Path
+) -> None:
+    # The "provider": OpenAI's cassettes served on 127.0.0.1 from a copy of their own.
+    provider_side = tmp_path / "provider"
+    shutil.copytree(project, provider_side)
+    openai = Registry.load(provider_side / "contracts").provider("openai")
+    key = "acme-" + "0123456789abcdef" * 3
+    with ReplayServer([openai], provider_side / "cassettes") as server:
+        base_url = server.base_url("openai")
+        assert base_url.startswith("http://127.0.0.1:")
+        created = run(project, "new", "acme", *NEW[2:4], base_url, *NEW[5:], "--model", "gpt-4o")
+        assert created.exit_code == 0, created.output
+        recorded = CliRunner().invoke(
+            cli,
+            ["--root", str(project), "record", "acme", "--retries", "0", "--timeout", "5"],
+            env={"ACME_API_KEY": key},
+            prog_name="contracts",
+        )
+        assert recorded.exit_code == 0, recorded.output
+        calls = [(e.method, e.path) for e in server.exchanges]
+    assert sorted(calls) == sorted(
+        [("POST", "/v1/chat/completions"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models")]
+    ), calls
+    written = sorted(p.name for p in (project / "cassettes" / "acme").iterdir())
+    assert written == ["chat_completions.json", "chat_completions_stream.json", "models.json"]
+    assert run(project, "verify", "acme").exit_code == 0
+    assert run(project, "lint").exit_code == 0
+    assert key not in recorded.output
+    assert all(key.encode() not in p.read_bytes() for p in (project / "cassettes").rglob("*.json"))
 
 
 def test_the_new_provider_fails_on_a_body_that_breaks_the_shared_shapes(project: Path) -> None:

@@ -62,6 +62,8 @@ class Body:
             return cls("bytes", text.encode("utf-8"))
         if "event-stream" in (content_type or "") or looks_like_sse(text):
             return cls("sse", text)
+        if content_type and "json" not in content_type.lower():
+            return cls("text", text)  # the sender said what it is: no guessing
         try:
             return cls("json", orjson.loads(text))
         except orjson.JSONDecodeError:

@@ -304,3 +304,12 @@ def test_a_finding_read_back_from_json_equals_the_object() -> None:
 
 def test_an_unknown_severity_is_read_as_breaking() -> None:
     assert view({"path": "x", "severity": "catastrophic"}).severity == "breaking"
+
+
+def test_verify_writes_junit_and_markdown_reports(run: Any, sample: Path, tmp_path: Path) -> None:
+    _broken_sample(sample)
+    xml, page = tmp_path / "out" / "r.xml", tmp_path / "out" / "r.md"
+    result = run("verify", "--all", "--report", f"junit:{xml}", "--report", f"markdown:{page}")
+    assert result.exit_code == 1
+    assert ET.parse(xml).getroot().get("failures") == "1"
+    assert page.read_text().startswith("## Provider contracts: ❌ contract violated\n")

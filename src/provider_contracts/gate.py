@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -211,10 +212,14 @@ class Waiver:
 
     def matches(self, endpoint: str, *paths: str) -> bool:
         """Whether this waiver names the endpoint and any of the paths of one finding."""
+        return self.names(endpoint) and self.covers(*paths)
+
+    def names(self, endpoint: str) -> bool:
+        return _glob(self.endpoint).fullmatch(endpoint) is not None
+
+    def covers(self, *paths: str) -> bool:
         finding = _glob(self.finding)
-        return _glob(self.endpoint).fullmatch(endpoint) is not None and any(
-            finding.fullmatch(path) is not None for path in paths
-        )
+        return any(finding.fullmatch(path) is not None for path in paths)
 
     def expired(self, now: datetime) -> bool:
         return now.astimezone(UTC).date() > self.expires
@@ -236,6 +241,7 @@ def dotted(pointer: str) -> str:
     return ".".join(parts)
 
 
+@lru_cache(maxsize=1024)
 def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
 
@@ -461,8 +467,10 @@ class _Judge:
     notes: list[str]
     waived: list[tuple[str, str, Waiver]]
     risky: dict[str, int] = field(default_factory=dict)
+    candidates: list[Waiver] = field(default_factory=list)  # the waivers naming this endpoint
 
     def endpoint(self, report: Report, entry: ReportedEndpoint) -> None:
+        self.candidates = [w for w in self.waivers if w.names(entry.endpoint)]
         note = entry.note or "no reason given"
         names = {"provider": entry.provider, "name": entry.name, "waivers": self.waivers_file}
         if entry.outcome == "unverified":
@@ -498,7 +506,8 @@ class _Judge:
         expired: dict[int, tuple[Waiver, list[ReportedViolation]]] = {}
         for violation in entry.violations:
             path = violation.instance_path
-            state, waiver = self.waiver_for(entry.endpoint, path or "/", dotted(path))
+            aliases = (path or "/", dotted(path)) if self.candidates else ()
+            state, waiver = self.waiver_for(entry.endpoint, *aliases)
             if state == "waived":
                 continue
             if state == "expired" and waiver is not None:
@@ -535,12 +544,12 @@ class _Judge:
                 self.block("breaking", entry.endpoint, problem, REFRESH_FIX.format(**names))
         return count
 
-    def waiver_for(self, endpoint: str, path: str, *aliases: str) -> tuple[str, Waiver | None]:
+    def waiver_for(self, endpoint: str, *paths: str) -> tuple[str, Waiver | None]:
         """Whether a finding is waived (a waiver in force), expired (only expired ones match) or open."""
-        matching = [w for w in self.waivers if w.matches(endpoint, path, *aliases)]
+        matching = [w for w in self.candidates if w.covers(*paths)]
         active = [w for w in matching if not w.expired(self.now)]
         if active:
-            self.waived.append((endpoint, path, active[0]))
+            self.waived.append((endpoint, paths[0], active[0]))
             return "waived", active[0]
         if matching:
             return "expired", max(matching, key=lambda w: w.expires)

@@ -211,8 +211,9 @@ def test_endpoints_no_report_covers_block_one_line_per_provider(tmp_path: Path) 
         ("uncovered", "stripe"),
     ]
     assert str(result.blockers[1]) == (
-        "stripe: no report covers any of its endpoints; add "
-        "`contracts verify stripe --live --report json:reports/stripe.json` to the nightly"
+        "stripe: no report covers any of its endpoints; check that the nightly verifies it "
+        "and its job wrote a report, or run "
+        "`contracts verify stripe --live --report json:reports/stripe.json`"
     )
     assert result.covered == 1 and result.endpoints == 3
 

@@ -60,7 +60,8 @@ STALE = "{age} old (finished {finished}), older than --max-age {max_age}"
 STALE_FIX = "rerun the nightly (`gh workflow run contracts-nightly.yml`) or `contracts verify {names} --live --report json:{where}`"
 UNCOVERED = "no report covers {what}"
 UNCOVERED_FIX = (
-    "add `contracts verify {name} --live --report json:reports/{file}.json` to the nightly"
+    "check that the nightly verifies it and its job wrote a report, or run "
+    "`contracts verify {name} --live --report json:reports/{file}.json`"
 )
 BREAKING = "breaking drift at {path} ({transition})"
 VIOLATIONS = "{count} contract violation{s}, first at {location}: {message}"

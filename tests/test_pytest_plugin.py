@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +48,7 @@ QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
 def run(project: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
-    project.makepyfile(test_gateway=HEADER + body)
+    project.makepyfile(test_consumer=HEADER + body)
     return project.runpytest(*QUIET, *args)
 
 
@@ -276,6 +277,46 @@ def test_respx(contracts_respx):
     result.assert_outcomes(passed=1)
 
 
+def test_an_async_client_replays_through_its_own_fixture(project: pytest.Pytester) -> None:
+    result = run(
+        project,
+        """
+import asyncio
+
+@pytest.mark.contract("acme/chat_stream")
+def test_async(contracts_async_transport):
+    async def events():
+        async with httpx.AsyncClient(transport=contracts_async_transport) as client:
+            async with client.stream("POST", ACME + "/chat/completions", json={"stream": True}) as r:
+                return [chunk async for chunk in r.aiter_raw()]
+    assert asyncio.run(events())[-1] == b"data: [DONE]\\n\\n"
+""",
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_httpx_namespace_builds_clients_on_the_replay(project: pytest.Pytester) -> None:
+    result = run(
+        project,
+        """
+@pytest.mark.contract("acme/chat", interaction="unauthorized")
+def test_namespace(contracts_httpx):
+    with contracts_httpx.Client(base_url=ACME) as client:
+        assert client.post("/chat/completions", json={}).status_code == 401
+""",
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_validator_fixture_without_contracts_is_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_consumer="def test_v(contract_validator): pass")
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*: no contracts/ folder here or above; pass --contracts-root DIR*"]
+    )
+
+
 def test_the_validator_fixture_checks_a_response(project: pytest.Pytester) -> None:
     result = run(
         project,
@@ -377,6 +418,26 @@ def test_live_mode_fails_a_test_whose_answer_breaks_its_contract(
     )
 
 
+def test_live_mode_serves_an_async_client_too(
+    project: pytest.Pytester, server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_completion(server)
+    monkeypatch.setenv("ACME_API_KEY", "sk-acme-live-key")
+    monkeypatch.setenv("CONTRACTS_BASE_URL_ACME", f"{server.url}/v1")
+    body = """
+import asyncio
+
+@pytest.mark.contract("acme/chat")
+def test_async_live(contracts_async_transport):
+    async def post():
+        async with httpx.AsyncClient(base_url=ACME, transport=contracts_async_transport) as client:
+            return await client.post("/chat/completions", json={})
+    assert asyncio.run(post()).headers["x-request-id"] == "req_live"
+"""
+    run(project, body, "--contracts-live").assert_outcomes(passed=1)
+    assert len(server.received) == 1
+
+
 def test_live_mode_skips_the_respx_router(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -389,3 +450,25 @@ def test_respx(contracts_respx):
     result = run(project, body, "--contracts-live", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines([f"SKIPPED * {RESPX_IS_REPLAY_ONLY}"])
+
+
+def test_the_plugin_module_declares_its_hooks_and_fixtures() -> None:
+    # Run afresh: pytest imports the entry point before coverage starts measuring.
+    import provider_contracts.pytest_plugin as plugin
+
+    namespace = runpy.run_path(plugin.__file__, run_name="provider_contracts.fresh_plugin")
+    hooks = {
+        "pytest_addoption",
+        "pytest_configure",
+        "pytest_unconfigure",
+        "pytest_report_header",
+        "pytest_runtest_call",
+    }
+    fixtures = {
+        "contracts_transport",
+        "contracts_async_transport",
+        "contracts_respx",
+        "contracts_httpx",
+        "contract_validator",
+    }
+    assert hooks | fixtures <= set(namespace)

@@ -158,6 +158,10 @@ class SecretHit:
 # --- text ---------------------------------------------------------------------------------
 
 
+def _norm(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
 @dataclass(frozen=True, slots=True)
 class _Rules:
     """The patterns for one scrub: the defaults, or with a provider's names added."""
@@ -169,10 +173,19 @@ class _Rules:
     query_names: frozenset[str]
 
 
-_DEFAULT = _Rules(_FIELDS, _QUERY, SECRET_FIELDS, SECRET_HEADERS, SECRET_QUERY)
+# A header named like a secret field (`Secret: ...`) is redacted too, and a JSON field
+# named like a secret header (`"x-api-key": ...`): the same names as the text patterns.
+_DEFAULT = _Rules(
+    _FIELDS,
+    _QUERY,
+    SECRET_FIELDS | {_norm(h) for h in SECRET_HEADERS},
+    SECRET_HEADERS,
+    SECRET_QUERY,
+)
 
 
 def _rules(provider: Provider | None) -> _Rules:
+    """The default rules, with the provider's `redact` names and auth header added."""
     if provider is None:
         return _DEFAULT
     fields = {_norm(n) for n in provider.redact.get("body_fields", ())}
@@ -185,14 +198,10 @@ def _rules(provider: Provider | None) -> _Rules:
     return _Rules(
         _field_pattern(SECRET_FIELDS | SECRET_HEADERS | fields | headers),
         _query_pattern(SECRET_QUERY | query),
-        SECRET_FIELDS | fields,
+        _DEFAULT.field_names | fields | {_norm(h) for h in headers},
         SECRET_HEADERS | headers,
         SECRET_QUERY | query,
     )
-
-
-def _norm(name: str) -> str:
-    return name.lower().replace("-", "_")
 
 
 def _clean(value: str) -> bool:
@@ -314,7 +323,7 @@ def scrub_interaction(interaction: Interaction, provider: Provider | None) -> In
 def _headers(headers: Mapping[str, tuple[str, ...]], rules: _Rules) -> dict[str, tuple[str, ...]]:
     return {
         name: tuple(REDACTED for _ in values)
-        if name.lower() in rules.header_names
+        if name.lower() in rules.header_names or _norm(name) in rules.field_names
         else tuple(_scrub(v, rules) for v in values)
         for name, values in headers.items()
     }

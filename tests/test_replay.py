@@ -287,3 +287,12 @@ def test_serve_on_a_taken_port_says_so(run) -> None:  # type: ignore[no-untyped-
         result = run("serve", "acme", "--port", str(port))
     assert result.exit_code == 2
     assert f"--port {port}: cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_a_recorded_error_is_served_only_when_asked_for(root: Path, base: str) -> None:
+    recorded = read(root / "cassettes" / "openrouter" / "chat_completions.json").interactions
+    probe_like = next(i for i in recorded if "error" in i.response.body.value)
+    body = probe_like.request.body.value
+    assert "choices" in httpx.post(base + "/chat/completions", json=body).json()
+    asked = {INTERACTION_HEADER: str(probe_like.index)}
+    assert "error" in httpx.post(base + "/chat/completions", json=body, headers=asked).json()

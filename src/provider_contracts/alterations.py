@@ -8,7 +8,8 @@ An alteration is written `ACTION[:ARG][@ENDPOINT][*N]`:
     status:CODE[:SECS]  answer CODE with an error body; `Retry-After: SECS` (429: 1 by default)
     hang                never answer; hold the connection until the client gives up
     reset               reset the connection (TCP RST) instead of answering
-    cut[:N]             end a stream inside its event N+1 (after N whole events; default 1)
+    cut[:N]             end a stream halfway through a data line, after N whole data events
+                        (default 1)
     slow:SECS           wait SECS before each chunk of the body
     echo:HEADER         send the request's HEADER back, in a response header and in the body
 

@@ -4,9 +4,9 @@ Each provider is served under its real paths (the path of its manifest's `base_u
 the endpoint's path, e.g. `/api/v1/chat/completions`) and also under `/PROVIDER/...`, so
 that several providers never clash. A request is matched on its method and path, then on
 the body fields that tell endpoints on the same path apart (`stream: true` selects the
-streamed endpoint); within the endpoint's cassette, the interaction whose recorded request
-has the same query and body is answered, else the first success. The header
-`X-Contracts-Interaction: N` asks for interaction N.
+streamed endpoint); within the endpoint's cassette, the success recorded with the most
+similar request (query, then body) is answered. The header `X-Contracts-Interaction: N`
+asks for interaction N, recorded errors included.
 
 Event streams go out as they came: one chunk per event, flushed, with
 `Transfer-Encoding: chunked`. Alterations (`provider_contracts.alterations`) change
@@ -51,6 +51,7 @@ _HOP = frozenset(
     {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
 )
 _SSE_EVENT = re.compile(r".*?(?:\r\n\r\n|\n\n|\r\r)", re.S)
+_DATA_LINE = re.compile(r"^data:[^\r\n]*", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,32 +233,40 @@ def _best_by_probe(routes: list[Route], body: Any) -> Route:
 
 
 def choose(route: Route, query: str, body: Any, wanted: str | None) -> Interaction | None:
-    """The interaction to answer: asked for by index, else the same request, else the
-    first success (a 2xx without the contract's error key), else the first."""
+    """The interaction to answer: the one asked for by index, else the success (a 2xx
+    without the contract's error key) recorded with the most similar request: the same
+    query counts twice, the same body once; a tie goes to the first recorded.
+
+    Recorded error answers are served only when asked for by index, so that a client
+    making a normal request gets a normal answer; errors on demand are what the
+    `status:` alteration is for.
+    """
     items = route.interactions
     if not items:
         return None
     if wanted is not None and wanted.isdigit() and int(wanted) < len(items):
         return items[int(wanted)]
+    error_key = route.endpoint.error_branch.key if route.endpoint.error_branch else None
+
+    def success(item: Interaction) -> bool:
+        value = item.response.body.value
+        return 200 <= item.response.status < 300 and not (
+            isinstance(value, dict) and error_key in value
+        )
+
+    candidates = [item for item in items if success(item)] or list(items)
     asked = sorted(parse_qsl(query))
-    for item in items:
+
+    def likeness(item: Interaction) -> int:
         recorded = item.request
         same_query = sorted(parse_qsl(urlsplit(recorded.uri).query)) == asked
-        same_body = (
-            recorded.body.kind == "empty"
-            if body is None
-            else (recorded.body.kind == "json" and recorded.body.value == body)
-        )
-        if same_query and same_body:
-            return item
-    error_key = route.endpoint.error_branch.key if route.endpoint.error_branch else None
-    for item in items:
-        value = item.response.body.value
-        if 200 <= item.response.status < 300 and not (
-            isinstance(value, dict) and error_key in value
-        ):
-            return item
-    return items[0]
+        if body is None:
+            same_body = recorded.body.kind == "empty"
+        else:
+            same_body = recorded.body.kind == "json" and recorded.body.value == body
+        return 2 * same_query + same_body
+
+    return max(candidates, key=likeness)  # max keeps the first of equals
 
 
 # --- the HTTP side -----------------------------------------------------------------------
@@ -424,9 +433,7 @@ class _Handler(BaseHTTPRequestHandler):
         if altering:
             events = [_alter_event(e, altering, request_headers) for e in events]
         if cut is not None:
-            whole = min(cut.events, max(len(events) - 1, 0))
-            last = events[whole] if whole < len(events) else ""
-            events = [*events[:whole], last[: max(len(last.rstrip()) // 2, 1)]]
+            events = _cut(events, cut.events)
         try:
             for event in events:
                 if delay:
@@ -481,6 +488,20 @@ def _events(text: str) -> list[str]:
     pieces = [m.group(0) for m in _SSE_EVENT.finditer(text)]
     rest = text[sum(len(p) for p in pieces) :]
     return [*pieces, rest] if rest else pieces
+
+
+def _cut(events: list[str], whole: int) -> list[str]:
+    """The events up to the data event after `whole` data events, which ends halfway."""
+    carrying = [n for n, event in enumerate(events) if _DATA_LINE.search(event)]
+    if not carrying:
+        return events
+    at = carrying[min(whole, len(carrying) - 1)]
+    event = events[at]
+    data = _DATA_LINE.search(event)
+    assert data is not None
+    # Inside the data line's value: the event can neither end nor parse.
+    middle = data.start() + len("data:") + max(len(data.group(0)) - len("data:"), 2) // 2
+    return [*events[:at], event[:middle]]
 
 
 def _alter_event(event: str, alterations: list[Alteration], headers: dict[str, str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .live import network_options, policy_from, verify_live_command
 from .options import format_option, report_option, write_reports
 from .project import Project
 
@@ -13,12 +14,27 @@ Examples:
   contracts verify openrouter
   contracts verify openrouter/chat_completions stripe
   contracts verify --all --report json:reports/all.json
+  OPENROUTER_API_KEY=... contracts verify openrouter --live
 """
 
 
 @click.command("verify", epilog=EXAMPLES)
 @click.argument("names", nargs=-1, metavar="PROVIDER[/ENDPOINT]...")
 @click.option("--all", "everything", is_flag=True, help="Verify every provider.")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Call the providers now (keys from their environment variables), record "
+    "into a scratch folder, validate, and diff against the committed cassettes.",
+)
+@click.option(
+    "--scratch",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="With --live: where the fresh recordings go [default: a new folder under "
+    "./scratch/]; never cassettes/.",
+)
+@network_options
 @format_option
 @report_option
 @click.pass_obj
@@ -26,24 +42,38 @@ def command(
     project: Project,
     names: tuple[str, ...],
     everything: bool,
+    live: bool,
+    scratch: str | None,
+    base_urls: tuple[str, ...],
+    retries: int,
+    backoff: float,
+    max_wait: float,
+    timeout: float,
+    deadline: float,
     fmt: str,
     reports: list[tuple[str, object]],
 ) -> None:
     """Check the committed cassettes of providers (or endpoints) against their contracts.
 
-    Exit 0 when everything holds, 1 on a violation, 2 on bad input or a missing
-    cassette.
+    Exit 0 when everything holds, 1 on a violation (or, live, breaking drift), 2 on bad
+    input or a missing cassette, 3 when a provider could not be reached (live).
     """
     if not names and not everything:
         raise click.UsageError("name a provider (e.g. `contracts verify openrouter`) or pass --all")
     if names and everything:
         raise click.UsageError("pass provider names or --all, not both")
+    if not live and (scratch or base_urls):
+        raise click.UsageError("--scratch and --base-url apply to live runs; add --live")
     from ..reports import RENDERERS
     from ..verify import verify_offline
 
     registry = project.registry
     endpoints = registry.endpoints() if everything else registry.select(names)
-    result = verify_offline(endpoints, project.cassettes, project.contracts)
+    if live:
+        policy = policy_from(retries, backoff, max_wait, timeout, deadline)
+        result = verify_live_command(project, endpoints, scratch, base_urls, policy)
+    else:
+        result = verify_offline(endpoints, project.cassettes, project.contracts)
     write_reports(reports, lambda report_fmt: RENDERERS[report_fmt](result))  # type: ignore[arg-type]
     click.echo(RENDERERS[fmt](result), nl=False)
     click.get_current_context().exit(result.exit_code)

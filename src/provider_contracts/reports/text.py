@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..verify import EndpointResult, VerifyResult
 from ..violations import Violation
+from .findings import view
 
-__all__ = ["render", "render_violation"]
+__all__ = ["render", "render_finding", "render_violation"]
 
 MARK = {"pass": "ok  ", "fail": "FAIL", "missing": "MISS", "unverified": "SKIP"}
 
@@ -20,6 +23,9 @@ def render(result: VerifyResult) -> str:
         for interaction, violation in endpoint.violations:
             where = f"{interaction.cassette} {interaction.label} (status {interaction.status})"
             lines.extend("     " + line for line in render_violation(violation, where))
+        lines.extend(
+            "     " + render_finding(f) for f in endpoint.drift if view(f).severity != "noise"
+        )
         if endpoint.note:
             lines.append(f"     {endpoint.note}")
     lines.append(_totals(result))
@@ -33,6 +39,13 @@ def render_violation(violation: Violation, where: str) -> list[str]:
     if violation.excerpt:
         lines.append(f"  got: {violation.excerpt}")
     return lines
+
+
+def render_finding(finding: Any) -> str:
+    """One drift finding: `breaking choices[].finish_reason: removed (string -> absent); why`."""
+    seen = view(finding)
+    reason = f"; {seen.reason}" if seen.reason else ""
+    return f"{seen.severity:<8} {seen.path}: {seen.what} ({seen.transition}){reason}"
 
 
 def _summary(endpoint: EndpointResult) -> str:

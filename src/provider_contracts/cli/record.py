@@ -1,0 +1,174 @@
+"""`contracts record`: refresh a provider's cassettes from live calls, on purpose."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .live import base_urls_for, network_options, policy_from
+from .project import Project
+
+if TYPE_CHECKING:
+    from ..probes import Probe
+    from ..record import Recording, Unreached
+
+EXAMPLES = """
+\b
+Examples:
+  contracts record openrouter --dry-run
+  OPENROUTER_API_KEY=... contracts record openrouter
+  STRIPE_API_KEY=sk_test_... contracts record stripe --endpoint checkout_session_retrieve
+\b
+Nothing is written unless every call answered; then each cassette is replaced
+atomically. Exit 0 when written, 1 when written but the new answers violate the
+contract or drift in a breaking way, 2 on bad input (a missing key), 3 when a
+provider could not be reached (nothing written).
+"""
+
+NOTHING_WRITTEN = (
+    "could not verify {provider}: {count} of {total} calls got no usable answer; "
+    "nothing was written, the committed cassettes are unchanged"
+)
+SHOWN_DRIFT = ("breaking", "risky", "additive")
+
+
+@click.command("record", epilog=EXAMPLES)
+@click.argument("provider_name", metavar="PROVIDER")
+@click.option(
+    "--endpoint",
+    "endpoint_names",
+    multiple=True,
+    metavar="ENDPOINT",
+    help="Record only this endpoint (repeatable); the endpoints it needs an id "
+    "from are called too.",
+)
+@click.option("--dry-run", is_flag=True, help="List the calls and their cost; make none.")
+@network_options
+@click.pass_obj
+def command(
+    project: Project,
+    provider_name: str,
+    endpoint_names: tuple[str, ...],
+    dry_run: bool,
+    base_urls: tuple[str, ...],
+    retries: int,
+    backoff: float,
+    max_wait: float,
+    timeout: float,
+    deadline: float,
+) -> None:
+    """Call PROVIDER's endpoints live, scrub, validate, show the drift, replace the cassettes.
+
+    The key comes only from the provider's environment variable (its manifest's
+    auth.env).
+    """
+    from ..credentials import key_for
+    from ..errors import CouldNotVerify
+    from ..record import Recording, probes_for, record_provider, write
+    from ..schemas import store_for
+
+    registry = project.registry
+    provider = registry.provider(provider_name)
+    endpoints = (
+        [registry.endpoint(f"{provider.name}/{name}") for name in endpoint_names]
+        if endpoint_names
+        else list(provider.endpoints.values())
+    )
+    base_url = base_urls_for(base_urls, [provider.name]).get(provider.name)
+    if dry_run:
+        _dry_run(probes_for(provider, endpoints, base_url), provider.auth.env)
+        return
+    key = key_for(provider, os.environ)
+    recorded = record_provider(
+        provider,
+        endpoints,
+        key=key,
+        target=project.cassettes,
+        committed=project.cassettes,
+        store=store_for(project.contracts),
+        base_url=base_url,
+        policy=policy_from(retries, backoff, max_wait, timeout, deadline),
+        log=lambda line: click.echo(line, err=True),
+    )
+    for item in recorded:
+        for line in _describe(item):
+            click.echo(line)
+    unreached = [item for item in recorded if not isinstance(item, Recording)]
+    if unreached:
+        raise CouldNotVerify(
+            NOTHING_WRITTEN.format(
+                provider=provider.name, count=len(unreached), total=len(recorded)
+            )
+        )
+    from ..files import display
+
+    for path in write(recorded):
+        click.echo(f"wrote {display(path)}")
+    broken = [
+        r
+        for r in recorded
+        if isinstance(r, Recording) and r.wanted and (r.check.violations or r.breaking)
+    ]
+    if broken:
+        click.echo(
+            f"{len(broken)} endpoint{'s' * (len(broken) != 1)} answered against the "
+            "contract or drifted in a breaking way: review before committing"
+        )
+    click.get_current_context().exit(1 if broken else 0)
+
+
+def _dry_run(probes: list[Probe], var: str) -> None:
+    total = 0.0
+    width = max((len(p.endpoint.id) for p in probes), default=0)
+    for probe in probes:
+        total += probe.cost_usd
+        needs = "".join(f" ({n.param} from {n.endpoint})" for n in probe.needs)
+        extra = "" if probe.wanted else "  [needed by a later call]"
+        click.echo(
+            f"{probe.endpoint.id.ljust(width)}  {probe.method:<6} {probe.url}{needs}"
+            f"  ~${probe.cost_usd:g}{extra}"
+        )
+    state = "is set" if os.environ.get(var) else "is not set: export it before recording"
+    click.echo(
+        f"{len(probes)} calls, estimated cost ${total:g}; none made (--dry-run); {var} {state}"
+    )
+
+
+def _describe(item: Recording | Unreached) -> list[str]:
+    from ..record import Unreached
+    from ..reports.text import render_finding, render_violation
+
+    endpoint = item.endpoint.id
+    if isinstance(item, Unreached):
+        return [f"SKIP {endpoint}  {item.reason}"]
+    check = item.check
+    attempts = f", {item.attempts} attempts" if item.attempts > 1 else ""
+    counts = _counts(item.drift)
+    drift = (
+        f", drift: {counts}"
+        if counts
+        else (", no drift" if item.previous else ", no committed cassette")
+    )
+    bad = check.violations or item.breaking
+    lines = [f"{'FAIL' if bad else 'ok  '} {endpoint}  HTTP {check.status}{attempts}{drift}"]
+    for finding in item.drift:
+        if _field(finding, "severity") in SHOWN_DRIFT:
+            lines.append("     " + render_finding(finding))
+    for violation in check.violations:
+        lines.extend("     " + line for line in render_violation(violation, endpoint))
+    return lines
+
+
+def _counts(findings: tuple[Any, ...]) -> str:
+    tally: dict[str, int] = {}
+    for finding in findings:
+        severity = str(_field(finding, "severity"))
+        tally[severity] = tally.get(severity, 0) + 1
+    order = [*SHOWN_DRIFT, "noise"]
+    return ", ".join(f"{tally[s]} {s}" for s in order if s in tally)
+
+
+def _field(finding: Any, name: str) -> Any:
+    return finding.get(name) if isinstance(finding, dict) else getattr(finding, name, None)

@@ -1,0 +1,130 @@
+"""Live verification: the probes called now, checked and diffed against the committed cassettes.
+
+The same calls as `contracts record`, recorded into a scratch folder (never into
+`cassettes/`), each answer validated against its contract and compared (drift) with the
+committed cassette. The result is a `VerifyResult` in mode "live": an endpoint with a
+violation or breaking drift fails (exit 1); one that could not be reached is
+"unverified" (exit 3), with the reason in its note.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .calls import RetryPolicy
+from .credentials import key_for
+from .errors import InputError
+from .files import display
+from .record import Recording, Unreached, record_provider, write
+from .registry import Endpoint, Registry
+from .schemas import store_for
+from .verify import EndpointResult, InteractionResult, VerifyResult
+
+__all__ = ["NO_COMMITTED", "SCRATCH_IN_CASSETTES", "scratch_folder", "verify_live"]
+
+NO_COMMITTED = "no committed cassette to compare with; `contracts record {provider}` makes one"
+SCRATCH_IN_CASSETTES = (
+    "--scratch {path}: inside cassettes/, where live results never go; pick a folder "
+    "outside it (the default is a new folder under ./scratch/)"
+)
+
+
+def scratch_folder(project_root: Path, cassettes_root: Path, chosen: Path | None) -> Path:
+    """Where live recordings go: `chosen`, else a new folder under `PROJECT/scratch/`."""
+    import tempfile
+
+    if chosen is not None:
+        resolved = chosen.resolve()
+        cassettes = cassettes_root.resolve()
+        if resolved == cassettes or cassettes in resolved.parents:
+            raise InputError(SCRATCH_IN_CASSETTES.format(path=display(chosen)))
+        chosen.mkdir(parents=True, exist_ok=True)
+        return chosen
+    parent = project_root / "scratch"
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(tempfile.mkdtemp(prefix=f"live-{stamp}-", dir=parent))
+
+
+def verify_live(
+    endpoints: Iterable[Endpoint],
+    registry: Registry,
+    cassettes_root: Path,
+    scratch: Path,
+    environ: Mapping[str, str],
+    *,
+    base_urls: Mapping[str, str] | None = None,
+    transport: Any = None,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    log: Callable[[str], None] | None = None,
+) -> VerifyResult:
+    """Call each endpoint's probe, record into `scratch`, validate and diff.
+
+    Every provider's key is checked before the first call (a missing one is an
+    `InputError`, exit 2), so a run never stops halfway for want of a key.
+    """
+    started = datetime.now(UTC)
+    chosen = list(endpoints)
+    by_provider: dict[str, list[Endpoint]] = {}
+    for endpoint in chosen:
+        by_provider.setdefault(endpoint.provider, []).append(endpoint)
+    keys = {name: key_for(registry.provider(name), environ) for name in by_provider}
+    store = store_for(registry.root)
+    outcomes: dict[str, EndpointResult] = {}
+    for name, wanted in by_provider.items():
+        provider = registry.provider(name)
+        recorded = record_provider(
+            provider,
+            wanted,
+            key=keys[name],
+            target=scratch,
+            committed=cassettes_root,
+            store=store,
+            base_url=(base_urls or {}).get(name),
+            transport=transport,
+            policy=policy,
+            sleep=sleep,
+            clock=clock,
+            log=log,
+        )
+        write(recorded)
+        for item in recorded:
+            if item.wanted:
+                outcomes[item.endpoint.id] = _result(item)
+    results = tuple(outcomes[e.id] for e in chosen)
+    return VerifyResult(started, datetime.now(UTC), "live", results)
+
+
+def _result(item: Recording | Unreached) -> EndpointResult:
+    endpoint = item.endpoint
+    if isinstance(item, Unreached):
+        return EndpointResult(endpoint.id, "unverified", note=item.reason)
+    shown = display(item.cassette.path)
+    check = item.check
+    interaction = item.cassette.interactions[0]
+    result = InteractionResult(
+        index=interaction.index,
+        name=interaction.name,
+        cassette=shown,
+        status=check.status,
+        branch=check.branch,
+        events=check.events,
+        violations=check.violations,
+    )
+    failed = bool(check.violations) or item.breaking
+    note = None if item.previous is not None else NO_COMMITTED.format(provider=endpoint.provider)
+    return EndpointResult(
+        endpoint.id,
+        "fail" if failed else "pass",
+        cassettes=(shown,),
+        provenance=dict(item.cassette.provenance),
+        interactions=(result,),
+        note=note,
+        drift=item.drift,
+    )

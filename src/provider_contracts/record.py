@@ -1,0 +1,244 @@
+"""Recording: each endpoint's probe called live, scrubbed, validated and diffed.
+
+`record_provider` makes the calls and returns what they showed, one `Recording` (or
+`Unreached`) per endpoint, without writing anything; `write` then replaces the cassettes
+atomically. `contracts record` writes into `cassettes/` only when every call answered;
+`contracts verify --live` (`provider_contracts.live`) writes into a scratch folder.
+
+Secrets: the key is sent only in the manifest's auth header. Each answer is scrubbed
+(`provider_contracts.scrub`), then every trace of the key itself is masked wherever it
+was echoed back (a header, a body, the URL), and a recording that still holds it is
+refused before anything is written or printed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from . import cassettes, jsonpath
+from .calls import Caller, RetryPolicy
+from .cassettes import Cassette, Interaction, cassette_paths
+from .errors import ContractsError, CouldNotVerify
+from .probes import Probe, plan
+from .registry import Endpoint, Provider
+from .schemas import SchemaStore
+from .validation import BodyResult, validate_response
+
+__all__ = [
+    "KEY_LEFT",
+    "NEEDS_UNREACHED",
+    "NEEDS_VALUE",
+    "Recording",
+    "Unreached",
+    "record_provider",
+    "write",
+]
+
+NEEDS_UNREACHED = "needs {need} from {source}, which could not be reached"
+NEEDS_VALUE = "needs {need}, but {source} answered HTTP {status} without it"
+KEY_LEFT = (
+    "{endpoint}: the key from {var} is still in the recording after scrubbing; "
+    "nothing was written (add the place it appears to the manifest's redact list)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """One endpoint recorded afresh: its new cassette (not yet written) and what it shows."""
+
+    endpoint: Endpoint
+    cassette: Cassette
+    previous: Cassette | None  # the committed cassette, when there is one
+    check: BodyResult
+    drift: tuple[Any, ...]  # drift.Finding
+    attempts: int
+    wanted: bool  # False: recorded only because another probe needed its answer
+
+    @property
+    def breaking(self) -> bool:
+        from .drift import worst
+
+        return worst(self.drift) == "breaking"
+
+
+@dataclass(frozen=True, slots=True)
+class Unreached:
+    """An endpoint whose call got no usable answer (exit 3, nothing written)."""
+
+    endpoint: Endpoint
+    reason: str
+    wanted: bool
+
+
+def record_provider(
+    provider: Provider,
+    endpoints: Iterable[Endpoint],
+    *,
+    key: str,
+    target: Path,
+    committed: Path,
+    store: SchemaStore,
+    base_url: str | None = None,
+    transport: Any = None,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    log: Callable[[str], None] | None = None,
+) -> tuple[Recording | Unreached, ...]:
+    """Call the probes of these endpoints (and those they need); write nothing.
+
+    `target` is the folder the new cassettes are meant for (`cassettes/` or a scratch
+    folder), `committed` the folder of the cassettes to diff against.
+    """
+    probes = plan(provider, endpoints, base_url)
+    done: dict[str, Recording | Unreached] = {}
+    answers: dict[str, Interaction] = {}  # unscrubbed, for the ids later probes need
+    with Caller(provider, key, transport, policy, sleep, clock, log) as caller:
+        for probe in probes:
+            name = probe.endpoint.name
+            ready = _fill(probe, done, answers)
+            if isinstance(ready, str):
+                done[name] = Unreached(probe.endpoint, ready, probe.wanted)
+                continue
+            try:
+                sent = caller.send(ready)
+            except CouldNotVerify as exc:
+                done[name] = Unreached(probe.endpoint, str(exc), probe.wanted)
+                continue
+            answers[name] = sent.interaction
+            done[name] = _recording(
+                provider,
+                ready,
+                sent.interaction,
+                sent.attempts,
+                key,
+                target,
+                committed,
+                store,
+                now(),
+            )
+    return tuple(done[p.endpoint.name] for p in probes)
+
+
+def write(recordings: Iterable[Recording | Unreached], only_wanted: bool = True) -> list[Path]:
+    """Replace each recording's cassette atomically; returns the paths written."""
+    written = []
+    for item in recordings:
+        if isinstance(item, Recording) and (item.wanted or not only_wanted):
+            cassettes.write(item.cassette)
+            written.append(item.cassette.path)
+    return written
+
+
+def _fill(
+    probe: Probe, done: Mapping[str, Recording | Unreached], answers: Mapping[str, Interaction]
+) -> Probe | str:
+    """The probe with the ids it needs from earlier answers, or why it cannot be sent."""
+    values = {}
+    for need in probe.needs:
+        if isinstance(done.get(need.endpoint), Unreached) or need.endpoint not in answers:
+            return NEEDS_UNREACHED.format(need=need.text, source=need.endpoint)
+        response = answers[need.endpoint].response
+        value = (
+            jsonpath.get(response.body.value, need.path) if response.body.kind == "json" else None
+        )
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            return NEEDS_VALUE.format(need=need.text, source=need.endpoint, status=response.status)
+        values[need.param] = str(value)
+    return probe.with_params(values)
+
+
+def _recording(
+    provider: Provider,
+    probe: Probe,
+    interaction: Interaction,
+    attempts: int,
+    key: str,
+    target: Path,
+    committed: Path,
+    store: SchemaStore,
+    recorded_at: datetime,
+) -> Recording:
+    from .drift import compare_interactions
+    from .scrub import scrub_interaction
+
+    endpoint = probe.endpoint
+    path = target / provider.name / f"{endpoint.name}.json"
+    scrubbed = _masked(scrub_interaction(interaction, provider), key, path)
+    cassette = Cassette(path, _provenance(provider, probe, recorded_at), (scrubbed,))
+    if key in cassettes.dumps(cassettes.to_dict(cassette)).decode("utf-8", "replace"):
+        raise ContractsError(KEY_LEFT.format(endpoint=endpoint.id, var=provider.auth.env))
+    response = scrubbed.response
+    check = validate_response(
+        endpoint,
+        response.status,
+        response.body,
+        headers={k: v[0] for k, v in response.headers.items() if v},
+        store=store,
+    )
+    previous = _committed(committed, endpoint)
+    drift = tuple(compare_interactions(previous, cassette, endpoint)) if previous else ()
+    return Recording(endpoint, cassette, previous, check, drift, attempts, probe.wanted)
+
+
+def _committed(root: Path, endpoint: Endpoint) -> Cassette | None:
+    paths = cassette_paths(root, endpoint.provider, endpoint.name)
+    if not paths:
+        return None
+    parts = [cassettes.read(path) for path in paths]
+    interactions = tuple(i for part in parts for i in part.interactions)
+    return Cassette(parts[0].path, parts[0].provenance, interactions)
+
+
+def _provenance(provider: Provider, probe: Probe, recorded_at: datetime) -> dict[str, Any]:
+    return {
+        "recorded_live": True,
+        "recorded_at": recorded_at.astimezone(UTC)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z"),
+        "api_version": provider.api_version,
+        "base_url": _without_userinfo(probe.base_url),
+    }
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _masked(interaction: Interaction, key: str, path: Path) -> Interaction:
+    """The interaction with the key, wherever it was echoed, replaced as scrub.py does."""
+    from .scrub import REDACTED
+
+    forms = sorted({key, quote(key, safe=""), quote(key)}, key=len, reverse=True)
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            for form in forms:
+                value = value.replace(form, REDACTED)
+            return value
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        return value
+
+    doc = cassettes.to_dict(Cassette(path, {}, (interaction,)))
+    cleaned = cassettes.from_dict(clean(doc), path).interactions[0]
+    return replace(cleaned, index=interaction.index)
+
+
+def probes_for(
+    provider: Provider, endpoints: Sequence[Endpoint], base_url: str | None
+) -> list[Probe]:
+    """The calls `record_provider` would make, in order (for `--dry-run`)."""
+    return plan(provider, endpoints, base_url)

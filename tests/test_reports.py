@@ -207,7 +207,7 @@ def test_markdown_lists_each_violation_with_both_paths_and_what_came(sample: Pat
         "cassettes/acme/chat.json` #0 completion (status 200) at "
         '`/usage/total_tokens`: "3" is not of type "integer"'
     ) in page
-    assert '  schema `/properties/object/const`, got `"completion"`' in page
+    assert '  - schema `/properties/object/const`, got `"completion"`' in page
 
 
 def test_markdown_puts_breaking_drift_before_violations_with_old_and_new_shape() -> None:

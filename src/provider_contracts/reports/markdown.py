@@ -132,7 +132,7 @@ def _violations(endpoint: EndpointResult) -> list[str]:
         if violation.excerpt:
             details.append(f"got {_code(violation.excerpt)}")
         if details:
-            lines.append("  " + ", ".join(details))
+            lines.append("  - " + ", ".join(details))
     lines += _cut({endpoint.endpoint: len(found)}, "violations")
     return lines
 

@@ -50,7 +50,27 @@ _HOMES = {
     "Violation": "violations",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "BodyError",
+    "BodyResult",
+    "CassetteError",
+    "ContractAssertionError",
+    "ContractError",
+    "ContractsError",
+    "CouldNotVerify",
+    "Endpoint",
+    "InputError",
+    "MissingCredential",
+    "Provider",
+    "Registry",
+    "UnknownName",
+    "UnmatchedRequest",
+    "VerifyResult",
+    "Violation",
+    "assert_contract",
+    "validate_response",
+    "verify_offline",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -472,3 +472,12 @@ def test_the_plugin_module_declares_its_hooks_and_fixtures() -> None:
         "contract_validator",
     }
     assert hooks | fixtures <= set(namespace)
+
+
+def test_the_package_the_entry_point_lives_in_imports_only_what_it_names() -> None:
+    # Run afresh for the same reason: loading the entry point imports the package first.
+    import provider_contracts
+
+    namespace = runpy.run_path(provider_contracts.__file__, run_name="provider_contracts")
+    assert namespace["__all__"] == provider_contracts.__all__
+    assert set(namespace["__all__"]) <= set(namespace["_HOMES"])

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .errors import ContractsError, MissingCredential
-
+# Only pytest and the standard library at import: pytest loads this module before
+# anything else, coverage included; the package's own modules come in when first used.
 if TYPE_CHECKING:
     import httpx
     import respx
@@ -205,6 +205,8 @@ def _exchange(request: pytest.FixtureRequest) -> Exchange:
 
 
 def _start(request: pytest.FixtureRequest) -> Exchange:
+    from .errors import ContractsError, MissingCredential
+
     try:
         return _started(request)
     except MissingCredential as exc:
@@ -349,6 +351,7 @@ def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter
 def contract_validator(request: pytest.FixtureRequest) -> ContractValidator:
     """Checks responses against the contracts: `contract_validator(response, "p/e")`."""
     from .assertions import ContractValidator
+    from .errors import ContractsError
     from .workspace import workspace
 
     try:

@@ -258,3 +258,16 @@ def test_a_recorded_request_sent_again_gets_its_own_answer(
         == orjson.dumps(bodies[chosen], option=orjson.OPT_SORT_KEYS)
     )
     assert found.label == str(first_same)
+
+
+def test_a_miss_never_shows_a_secret_query_parameter() -> None:
+    secret = Route(
+        "acme/chat", "POST", "/v1/chat/completions", route().pattern, False, frozenset({"key"})
+    )
+    found = match(
+        [Candidate(secret, recorded({}), "c", "c")],
+        asked({}, url=BASE + "/chat/completions?key=sk-123", method="GET"),
+    )
+    assert isinstance(found, Miss)
+    assert "sk-123" not in found.message
+    assert "  query 'key': recorded absent, got (not shown: a secret)" in found.message.splitlines()

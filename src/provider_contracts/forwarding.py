@@ -166,8 +166,9 @@ class Forwarder:
         self.endpoints = [registry.endpoint(name) for name in endpoints]
         self.providers = {e.provider: registry.provider(e.provider) for e in self.endpoints}
         self.routes = [
-            Candidate(Route.of(e, self.providers[e.provider].base_url), None, e.id, e)
+            Candidate(Route.of(e, p.base_url, p.redact.get("query", ())), None, e.id, e)
             for e in self.endpoints
+            for p in (self.providers[e.provider],)
         ]
         self.broken: list[Broken] = []
         self.misses: list[Miss[Endpoint]] = []

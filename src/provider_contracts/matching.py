@@ -24,7 +24,7 @@ author sees why.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -41,6 +41,7 @@ UNMATCHED = "no recorded interaction answers {method} {url}"
 CLOSEST = "closest recorded request: {label}"
 NO_CANDIDATES = "no endpoint is replayed in this test; name one with @pytest.mark.contract(...)"
 ABSENT = "absent"
+HIDDEN = "(not shown: a secret)"
 SHOWN = 8  # differences listed with a miss
 MORE = "  ... and {count} more differences"
 # A hard difference rules an interaction out; its weight orders the closest ones.
@@ -56,11 +57,19 @@ class Route:
     path: str  # the base URL's path and the endpoint's, e.g. /api/v1/chat/completions
     pattern: re.Pattern[str]
     stream: bool
+    secret_query: frozenset[str] = frozenset()  # query parameters never shown (keys)
 
     @classmethod
-    def of(cls, endpoint: Endpoint, base_url: str) -> Route:
+    def of(cls, endpoint: Endpoint, base_url: str, secret_query: Iterable[str] = ()) -> Route:
         path = base_path(base_url) + endpoint.path
-        return cls(endpoint.id, endpoint.method, path, _compile(path), endpoint.stream is not None)
+        return cls(
+            endpoint.id,
+            endpoint.method,
+            path,
+            _compile(path),
+            endpoint.stream is not None,
+            frozenset(secret_query),
+        )
 
     def remainder(self, path: str, base_url: str) -> str:
         """The part of a matching request path after the base URL's path."""
@@ -184,7 +193,9 @@ class Miss(Generic[T]):
 
     @property
     def message(self) -> str:
-        lines = [UNMATCHED.format(method=self.request.method, url=self.request.url)]
+        # The query is left out: it may carry a key; its differences are listed below.
+        url = self.request.url.partition("?")[0]
+        lines = [UNMATCHED.format(method=self.request.method, url=url)]
         if self.closest is None:
             lines.append(NO_CANDIDATES)
             return "\n".join(lines)
@@ -216,7 +227,8 @@ def match(candidates: Sequence[Candidate[T]], request: RequestShape) -> Candidat
         return sum(_WEIGHT[d.part] for d in hard), -similarity(candidate.recorded, request)
 
     closest = min(candidates, key=distance)  # min keeps the first of equals
-    return Miss(request, closest, _hard(closest, request) + _soft(closest.recorded, request))
+    soft = _soft(closest.recorded, request, closest.route.secret_query)
+    return Miss(request, closest, _hard(closest, request) + soft)
 
 
 def similarity(recorded: RequestShape | None, request: RequestShape) -> int:
@@ -268,7 +280,9 @@ def _stream_difference(candidate: Candidate[Any], request: RequestShape) -> Diff
     return Difference("stream", recorded, got)
 
 
-def _soft(recorded: RequestShape | None, request: RequestShape) -> tuple[Difference, ...]:
+def _soft(
+    recorded: RequestShape | None, request: RequestShape, secret: frozenset[str] = frozenset()
+) -> tuple[Difference, ...]:
     """The query and body fields that differ: shown with a miss, never a reason for one."""
     if recorded is None:
         return ()
@@ -282,6 +296,8 @@ def _soft(recorded: RequestShape | None, request: RequestShape) -> tuple[Differe
                 continue  # a hard difference when it matters
             a = _render(ours[key]) if key in ours else ABSENT
             b = _render(theirs[key]) if key in theirs else ABSENT
+            if kind == "query" and key in secret:
+                a, b = (HIDDEN if key in ours else ABSENT), (HIDDEN if key in theirs else ABSENT)
             if key not in ours or key not in theirs or not _same(ours[key], theirs[key]):
                 found.append(Difference(f"{kind} {key!r}", a, b))
     return tuple(found)

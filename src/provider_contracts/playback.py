@@ -140,7 +140,8 @@ def candidates(workspace: Workspace, selections: Iterable[Selection]) -> list[Ca
     registry = workspace.registry
     for selection in selections:
         endpoint = registry.endpoint(selection.endpoint)
-        route = Route.of(endpoint, registry.provider(endpoint.provider).base_url)
+        provider = registry.provider(endpoint.provider)
+        route = Route.of(endpoint, provider.base_url, provider.redact.get("query", ()))
         paths = cassette_paths(workspace.cassettes, endpoint.provider, endpoint.name)
         if not paths:
             raise CassetteError(

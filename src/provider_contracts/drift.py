@@ -45,7 +45,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -363,6 +363,13 @@ class _Schema:
 
 
 _OPEN = _Schema()
+_FIELDS = tuple(f.name for f in fields(_Schema))
+
+
+def _unconstrained(node: _Schema) -> bool:
+    return all(getattr(node, name) == getattr(_OPEN, name) for name in _FIELDS)
+
+
 _NULL = _Schema(types=frozenset({"null"}), values=frozenset({"null"}))
 
 
@@ -393,31 +400,42 @@ def _meet_types(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset
     return both
 
 
-def _meet(a: _Schema, b: _Schema) -> _Schema:
+_DEPTH = 24  # recursive schemas are cycles: merging them stops this deep
+
+
+def _meet(a: _Schema, b: _Schema, depth: int = 0) -> _Schema:
     """Both hold (`allOf`, `$ref` beside other keywords)."""
-    if a is _OPEN:
-        return b
+    if a is _OPEN or a is b or depth > _DEPTH:
+        return b if a is _OPEN else a
     if b is _OPEN:
         return a
     properties = dict(a.properties)
     for key, sub in b.properties.items():
-        properties[key] = _meet(properties[key], sub) if key in properties else sub
+        properties[key] = _meet(properties[key], sub, depth + 1) if key in properties else sub
     values = b.values if a.values is None else a.values if b.values is None else a.values & b.values
     return _Schema(
         types=_meet_types(a.types, b.types),
         values=values,
         required=a.required | b.required,
         properties=properties,
-        items=_either(a.items, b.items, _meet),
-        additional=_either(a.additional, b.additional, _meet),
+        items=_both(a.items, b.items, depth),
+        additional=_both(a.additional, b.additional, depth),
         closed=a.closed or b.closed,
     )
 
 
-def _join(options: list[_Schema]) -> _Schema:
+def _both(a: _Schema | None, b: _Schema | None, depth: int) -> _Schema | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return _meet(a, b, depth + 1)
+
+
+def _join(options: list[_Schema], depth: int = 0) -> _Schema:
     """One of them holds (`anyOf`, `oneOf`, `if`/`else`)."""
     if len(options) == 1:
         return options[0]
+    if depth > _DEPTH:
+        return _OPEN
     types: frozenset[str] | None = frozenset()
     values: frozenset[str] | None = frozenset()
     required: frozenset[str] | None = None
@@ -439,18 +457,11 @@ def _join(options: list[_Schema]) -> _Schema:
         types=types,
         values=values,
         required=required or frozenset(),
-        properties={key: _join(subs) for key, subs in keys.items()},
-        items=_join(items) if items else None,
-        additional=_join(additional) if additional else None,
+        properties={key: _join(subs, depth + 1) for key, subs in keys.items()},
+        items=_join(items, depth + 1) if items else None,
+        additional=_join(additional, depth + 1) if additional else None,
         closed=all(o.closed for o in options),
     )
-
-
-def _either(a: _Schema | None, b: _Schema | None, how: Any) -> _Schema | None:
-    if a is None or b is None:
-        return b if a is None else a
-    result: _Schema = how(a, b)
-    return result
 
 
 class _SchemaReader:
@@ -459,20 +470,17 @@ class _SchemaReader:
     def __init__(self, store: SchemaStore) -> None:
         self.store = store
         self.done: dict[tuple[str, str], _Schema] = {}
-        self.stack: list[tuple[str, str]] = []
 
     def ref(self, file: str, pointer: str) -> _Schema:
         key = (file, pointer)
-        if key in self.done:
-            return self.done[key]
-        if key in self.stack:  # a recursive shape: what lies deeper is not constrained here
-            return _OPEN
-        self.stack.append(key)
-        try:
-            node = self.node(_resolve(self.store.document(file), pointer), file)
-        finally:
-            self.stack.pop()
-        self.done[key] = node
+        found = self.done.get(key)
+        if found is not None:
+            return found
+        # Registered before it is read, so that a recursive `$ref` points back at it.
+        node = self.done[key] = _Schema()
+        built = self.node(_resolve(self.store.document(file), pointer), file)
+        for name in _FIELDS:
+            setattr(node, name, getattr(built, name))
         return node
 
     def follow(self, reference: str, file: str) -> _Schema:
@@ -525,7 +533,9 @@ class _SchemaReader:
             closed=additional is False,
         )
         if isinstance(schema.get("$ref"), str):
-            node = _meet(node, self.follow(schema["$ref"], file))
+            target = self.follow(schema["$ref"], file)
+            # A bare `$ref` is its target itself (which may still be being read: a cycle).
+            node = target if _unconstrained(node) else _meet(node, target)
         for sub in schema.get("allOf") or ():
             node = _meet(node, self.node(sub, file))
         for keyword in ("anyOf", "oneOf"):
@@ -776,8 +786,9 @@ def _findings(old: _Shape, new: _Shape, context: _Context) -> Iterator[Finding]:
             yield from _stream_findings(path, level.t1, level.t2, context)
     for level in diff.get("set_item_added", ()):
         section, path = _key(level.up)
-        if section == "values":
-            yield _enum_value(path, old, level.t2, context, left["values"].get(path, set()))
+        if section == "values" and _json_type(orjson.loads(level.t2)) in old.types[path]:
+            # a value of a type new at this path is already a type or nullability finding
+            yield _enum_value(path, level.t2, context, left["values"][path])
         elif section == "stream":
             yield _event_added(str(level.t2), context)
     for level in diff.get("set_item_removed", ()):
@@ -877,7 +888,7 @@ def _changed(path: str, old: str, new: str, context: _Context) -> Iterator[Findi
         yield Finding(path, "type_changed", old, new, "risky", REASONS[inside])
 
 
-def _enum_value(path: str, old: _Shape, value: Any, context: _Context, before: set[str]) -> Finding:
+def _enum_value(path: str, value: Any, context: _Context, before: set[str]) -> Finding:
     place = context.place(path)
     allowed = place.node.values if place.node is not None else None
     shown_old = "|".join(sorted(_shown(v) for v in before)) or "absent"

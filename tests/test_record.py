@@ -369,3 +369,35 @@ def test_a_recording_killed_mid_write_leaves_the_old_cassette(
     runner = CliRunner()
     assert runner.invoke(cli, ["--root", str(root), "lint"]).exit_code == 0
     assert runner.invoke(cli, ["--root", str(root), "verify", "openrouter"]).exit_code == 0
+
+
+def test_a_key_echoed_in_a_form_no_scrub_rule_knows_is_still_masked(root: Path) -> None:
+    import httpx
+
+    from provider_contracts.record import Recording, record_provider
+    from provider_contracts.registry import Registry
+    from provider_contracts.schemas import store_for
+    from provider_contracts.scrub import REDACTED
+
+    key = "plain" + "7" * 30  # no known prefix, sent back bare
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, json={"data": {"label": f"key {key}", "usage": 0}}, headers={"X-Seen": key}
+        )
+
+    registry = Registry.load(root / "contracts")
+    provider = registry.provider("openrouter")
+    [recording] = record_provider(
+        provider,
+        [provider.endpoints["key"]],
+        key=key,
+        target=root / "fresh",
+        committed=root / "cassettes",
+        store=store_for(root / "contracts"),
+        transport=httpx.MockTransport(echo),
+    )
+    assert isinstance(recording, Recording)
+    response = recording.cassette.interactions[0].response
+    assert response.body.value["data"]["label"] == f"key {REDACTED}"
+    assert response.headers["x-seen"] == (REDACTED,)

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import orjson
+
 from . import cassettes, jsonpath
 from .calls import Caller, RetryPolicy
 from .cassettes import Cassette, Interaction, cassette_paths
@@ -219,21 +221,14 @@ def _masked(interaction: Interaction, key: str, path: Path) -> Interaction:
     """The interaction with the key, wherever it was echoed, replaced as scrub.py does."""
     from .scrub import REDACTED
 
-    forms = sorted({key, quote(key, safe=""), quote(key)}, key=len, reverse=True)
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, str):
-            for form in forms:
-                value = value.replace(form, REDACTED)
-            return value
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        if isinstance(value, dict):
-            return {clean(k): clean(v) for k, v in value.items()}
-        return value
-
     doc = cassettes.to_dict(Cassette(path, {}, (interaction,)))
-    cleaned = cassettes.from_dict(clean(doc), path).interactions[0]
+    text = orjson.dumps(doc).decode()
+    masked = text
+    for form in sorted({key, quote(key, safe=""), quote(key)}, key=len, reverse=True):
+        masked = masked.replace(orjson.dumps(form).decode()[1:-1], REDACTED)
+    if masked == text:
+        return interaction
+    cleaned = cassettes.from_dict(orjson.loads(masked), path).interactions[0]
     return replace(cleaned, index=interaction.index)
 
 

@@ -132,6 +132,7 @@ class ReplayServer:
         self.exchanges: list[Exchange] = []
         self._alterations: tuple[Alteration, ...] = tuple(alterations)
         self._counter = Counter()
+        self._raw: dict[int, bytes] = {}  # by id() of interactions this server holds
         self._stopping = threading.Event()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -214,6 +215,13 @@ class ReplayServer:
         if self.log is not None:
             self.log(str(exchange))
 
+    def raw(self, interaction: Interaction) -> bytes:
+        """The response body's bytes, serialized once (a `/models` list is 1.5 MB)."""
+        key = id(interaction)
+        if key not in self._raw:
+            self._raw[key] = interaction.response.body.raw
+        return self._raw[key]
+
     def fired(self, endpoint_id: str) -> list[Alteration]:
         return self._counter.take(self._alterations, endpoint_id)
 
@@ -285,6 +293,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; with Nagle on, the body waits for the
+    # client's delayed ACK (about 40 ms per small answer).
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -355,7 +366,7 @@ class _Handler(BaseHTTPRequestHandler):
                 delay,
             )
         else:
-            payload = _payload(response.body, fired, request_headers)
+            payload = _payload(replay, chosen, fired, request_headers)
             if delay:
                 time.sleep(delay)
             self._send(
@@ -519,11 +530,14 @@ def _alter_event(event: str, alterations: list[Alteration], headers: dict[str, s
     return "\n".join(lines)
 
 
-def _payload(body: Body, fired: list[Alteration], headers: dict[str, str]) -> bytes:
+def _payload(
+    replay: ReplayServer, chosen: Interaction, fired: list[Alteration], headers: dict[str, str]
+) -> bytes:
+    body = chosen.response.body
     altering = [a for a in fired if a.action in ("drop", "retype", "add", "echo")]
     if body.kind == "json" and altering:
         return orjson.dumps(alter_body(body.value, altering, headers))
-    return body.raw
+    return replay.raw(chosen)
 
 
 def _default_type(body: Body) -> str:

@@ -1049,7 +1049,7 @@ def read_recording(path: Path) -> Cassette | Body:
     data = read_bytes(path, BodyError)
     where = display(path)
     body = Body.from_raw(data)
-    if body.kind == "empty":
+    if body.kind == "empty" or not data.strip():
         raise BodyError(EMPTY_FILE.format(where=where, fix="give a cassette or a response body"))
     if body.kind == "bytes":
         raise BodyError(BINARY_BODY.format(where=where))

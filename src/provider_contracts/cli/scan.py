@@ -46,7 +46,7 @@ def command(project: Project, paths: tuple[str, ...], fmt: str) -> None:
     """
     from ..errors import InputError
     from ..files import display, read_bytes
-    from ..scrub import find_secrets
+    from ..scrub import SecretHit, find_secrets
 
     if paths:
         roots = [Path(p) for p in paths]
@@ -59,7 +59,7 @@ def command(project: Project, paths: tuple[str, ...], fmt: str) -> None:
         roots = [project.cassettes]
     files = [path for root in roots for path in _files(root)]
     names = _redacted_names(project)
-    hits = []
+    hits: list[tuple[str, SecretHit]] = []
     for path in files:
         text = read_bytes(path).decode("utf-8", "replace")
         hits.extend((display(path), hit) for hit in find_secrets(text, names))

@@ -46,7 +46,11 @@ def _first_ok(cassette: Path) -> dict[str, Any]:
     doc = json.loads(cassette.read_text())
     for item in doc["interactions"]:
         body = item["response"].get("body") or {}
-        if item["response"]["status"]["code"] == 200 and "json" in body and "error" not in body["json"]:
+        if (
+            item["response"]["status"]["code"] == 200
+            and "json" in body
+            and "error" not in body["json"]
+        ):
             return item  # type: ignore[no-any-return]
     raise SystemExit(f"{cassette}: no 200 JSON interaction to build the corpus from")
 
@@ -66,8 +70,10 @@ def build(root: Path, chats: int, models: int) -> Path:
             body["choices"][0]["message"]["content"] = f"answer number {n} " * (n % 7 + 1)
             body["usage"]["total_tokens"] = 10 + n % 500
             items.append(item)
-        _dump(cassettes / "chat_completions" / f"{start // PER_FILE:04d}.json",
-              {"version": 1, "provenance": provenance, "interactions": items})
+        _dump(
+            cassettes / "chat_completions" / f"{start // PER_FILE:04d}.json",
+            {"version": 1, "provenance": provenance, "interactions": items},
+        )
     models_item = _first_ok(REPO / "cassettes" / "openrouter" / "models.json")
     one_model = models_item["response"]["body"]["json"]["data"][0]
     per_model = len(orjson.dumps(one_model))
@@ -81,8 +87,10 @@ def build(root: Path, chats: int, models: int) -> Path:
             model["created"] = 1_700_000_000 + n
             data.append(model)
         item["response"]["body"]["json"]["data"] = data
-        _dump(cassettes / "models" / f"{m:04d}.json",
-              {"version": 1, "provenance": provenance, "interactions": [item]})
+        _dump(
+            cassettes / "models" / f"{m:04d}.json",
+            {"version": 1, "provenance": provenance, "interactions": [item]},
+        )
     return root
 
 
@@ -140,19 +148,29 @@ def main() -> None:
         half = build(Path(tmp) / "half", args.chat // 2, args.models // 2)
         files = sorted((root / "cassettes").rglob("*.json"))
         size = sum(p.stat().st_size for p in files)
-        print(f"corpus: {args.chat} chat completions + {args.models} /models bodies, "
-              f"{len(files)} files, {size / 1e6:.0f} MB (built in {time.perf_counter() - started:.1f} s)")
+        print(
+            f"corpus: {args.chat} chat completions + {args.models} /models bodies, "
+            f"{len(files)} files, {size / 1e6:.0f} MB (built in {time.perf_counter() - started:.1f} s)"
+        )
         verify(root)  # warm: compile the schemas once, as a long run would
         floor_best, floor_median = best(lambda: floor(files), args.repeat)
         verify_best, verify_median = best(lambda: verify(root), args.repeat)
         count = verify(root)
-        print(f"floor  (read + orjson parse): best {floor_best * 1e3:8.1f} ms, median {floor_median * 1e3:8.1f} ms")
-        print(f"verify ({count} interactions):  best {verify_best * 1e3:8.1f} ms, median {verify_median * 1e3:8.1f} ms")
-        print(f"ratio verify / floor: {verify_best / floor_best:.2f}x (best), "
-              f"{verify_median / floor_median:.2f}x (median); target <= 3x")
+        print(
+            f"floor  (read + orjson parse): best {floor_best * 1e3:8.1f} ms, median {floor_median * 1e3:8.1f} ms"
+        )
+        print(
+            f"verify ({count} interactions):  best {verify_best * 1e3:8.1f} ms, median {verify_median * 1e3:8.1f} ms"
+        )
+        print(
+            f"ratio verify / floor: {verify_best / floor_best:.2f}x (best), "
+            f"{verify_median / floor_median:.2f}x (median); target <= 3x"
+        )
         half_kb, full_kb = peak_rss_kb(half), peak_rss_kb(root)
-        print(f"peak RSS: half corpus {half_kb / 1024:.0f} MiB, whole corpus {full_kb / 1024:.0f} MiB "
-              f"({full_kb / half_kb:.2f}x for 2x the corpus)")
+        print(
+            f"peak RSS: half corpus {half_kb / 1024:.0f} MiB, whole corpus {full_kb / 1024:.0f} MiB "
+            f"({full_kb / half_kb:.2f}x for 2x the corpus)"
+        )
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def timed(func: Callable[[], Any], repeat: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="requests per measurement")
-    parser.add_argument("--runs", type=int, default=7, help="alternated batches per body")
+    parser.add_argument("--runs", type=int, default=11, help="alternated batches per body")
     parser.add_argument("--check", action="store_true", help="exit 1 above a ratio's limit")
     args = parser.parse_args()
     failed = False

@@ -14,7 +14,7 @@ refused before anything is written or printed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,10 +230,3 @@ def _masked(interaction: Interaction, key: str, path: Path) -> Interaction:
         return interaction
     cleaned = cassettes.from_dict(orjson.loads(masked), path).interactions[0]
     return replace(cleaned, index=interaction.index)
-
-
-def probes_for(
-    provider: Provider, endpoints: Sequence[Endpoint], base_url: str | None
-) -> list[Probe]:
-    """The calls `record_provider` would make, in order (for `--dry-run`)."""
-    return plan(provider, endpoints, base_url)

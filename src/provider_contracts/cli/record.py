@@ -66,7 +66,8 @@ def command(
     """
     from ..credentials import key_for
     from ..errors import CouldNotVerify
-    from ..record import Recording, probes_for, record_provider, write
+    from ..probes import plan
+    from ..record import Recording, record_provider, write
     from ..schemas import store_for
 
     registry = project.registry
@@ -78,7 +79,7 @@ def command(
     )
     base_url = base_urls_for(base_urls, [provider.name]).get(provider.name)
     if dry_run:
-        _dry_run(probes_for(provider, endpoints, base_url), provider.auth.env)
+        _dry_run(plan(provider, endpoints, base_url), provider.auth.env)
         return
     key = key_for(provider, os.environ)
     recorded = record_provider(

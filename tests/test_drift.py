@@ -534,10 +534,10 @@ STREAM_CHANGES = [
         [("stream.terminator", "stream", "risky"), ("stream.truncated", "stream", "risky")],
     ),
     (
-        "a terminator that appears is risky",
+        "the terminator the contract names that appears is additive",
         {"done": False},
         {},
-        [("stream.terminator", "stream", "risky")],
+        [("stream.terminator", "stream", "additive")],
         [("stream.terminator", "stream", "risky")],
     ),
 ]
@@ -804,3 +804,64 @@ def test_a_removed_key_is_one_risky_finding(body: dict[str, Any], data: st.DataO
     key = data.draw(st.sampled_from(sorted(body)))
     rest = {k: v for k, v in body.items() if k != key}
     assert summary(compare(body, rest)) == [(key, "removed", "risky")]
+
+
+# --- corners ----------------------------------------------------------------------------------
+
+
+def test_an_integer_where_decimals_were_is_not_a_change() -> None:
+    assert compare({"price": 0.5}, {"price": 1}) == ()
+
+
+def test_a_terminator_the_contract_does_not_name_is_breaking(messages: Endpoint) -> None:
+    old = typed_stream("start", "stop")
+    new = Body("sse", str(old.value) + "data: [DONE]\n\n")
+    assert summary(compare(old, new, messages)) == [("stream.terminator", "stream", "breaking")]
+
+
+def test_a_changed_terminator_is_breaking(chat_stream: Endpoint) -> None:
+    old = data_stream(CHUNKS)
+    new = Body("sse", str(old.value).replace("[DONE]", "[END]"))
+    assert summary(compare(old, new, chat_stream)) == [("stream.terminator", "stream", "breaking")]
+
+
+def test_an_error_event_that_goes_is_noise(messages: Endpoint) -> None:
+    old, new = typed_stream("start", "error"), typed_stream("start", "stop")
+    assert ("events[error]", "stream", "noise") in summary(compare(old, new, messages))
+
+
+def test_data_lines_that_are_not_json_are_text_events() -> None:
+    old = Body("sse", 'data: {"a": 1}\n\ndata: keep-alive\n\ndata: [DONE]\n\n')
+    new = Body("sse", 'data: {"a": 1, "b": 2}\n\ndata: keep-alive\n\ndata: [DONE]\n\n')
+    assert shape(old) == {"events[message]": "object|text", "events[message].a": "integer"}
+    assert summary(compare(old, new)) == [("events[message].b", "added", "additive")]
+
+
+def test_an_error_body_of_a_stream_endpoint_is_read_against_its_status(
+    chat_stream: Endpoint,
+) -> None:
+    old = {"error": {"code": 401, "message": "No auth"}}
+    new = {"error": {"code": "401", "message": "No auth"}}
+    assert summary(compare(old, new, chat_stream, status=401)) == [
+        ("error.code", "type_changed", "breaking")
+    ]
+
+
+def test_all_of_ref_and_keywords_combine(sample: Path) -> None:
+    endpoint = tiny(sample, {
+        "$defs": {"Base": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "string"}, "tags": {"items": {"type": "string"}}}},
+                  "flags": [{"enum": [True, False]}]},
+        "allOf": [{"$ref": "#/$defs/Base"}, {"properties": {"tags": {"items": {"minLength": 1}}}}],
+        "properties": {"on": {"$ref": "#/$defs/flags/0"}, "size": {"type": "integer",
+                       "nullable": True}, "odd": {"$ref": "#/$defs/missing"}},
+    })  # fmt: skip
+    old = {"id": "a", "tags": ["x"], "on": True, "size": 1, "odd": 1}
+    new = {"tags": [1], "on": None, "size": None, "odd": "1"}
+    assert summary(compare(old, new, endpoint)) == [
+        ("id", "removed", "breaking"),
+        ("on", "nullable", "breaking"),
+        ("tags[]", "type_changed", "breaking"),
+        ("odd", "type_changed", "risky"),
+        ("size", "nullable", "risky"),
+    ]

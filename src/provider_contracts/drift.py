@@ -12,14 +12,17 @@ each difference becomes a `Finding`, classified against the endpoint's schema, w
 `$ref`s are followed through the contracts folder to know which paths are required,
 typed or enum-constrained:
 
-| change         | breaking                                       | otherwise             |
-|----------------|------------------------------------------------|-----------------------|
-| `added`        | the schema closes the object                   | additive              |
-| `removed`      | the schema requires the field                  | risky                 |
-| `type_changed` | the schema does not allow the new type         | risky                 |
-| `nullable`     | the schema does not allow null                 | risky                 |
-| `enum_value`   | the value is outside the schema's enum/const   | noise                 |
-| `stream`       | the stream contract names what changed         | see `_stream_findings`|
+| change         | breaking                                     | otherwise              |
+|----------------|----------------------------------------------|------------------------|
+| `added`        | the schema closes the object                 | additive               |
+| `removed`      | the schema requires the field                | risky                  |
+| `type_changed` | the schema does not allow the new type       | risky                  |
+| `nullable`     | the schema does not allow null               | risky                  |
+| `enum_value`   | the value is outside the schema's enum/const | noise (a listed value) |
+| `stream`       | the stream contract is broken: terminator    | risky: comment lines,  |
+|                | lost or unexpected, truncation, an event     | an error event appear; |
+|                | type it does not list, its first/last event  | additive: a listed one;|
+|                | gone, data events of another kind            | noise: what may go     |
 
 A field that is absent from only some elements (`string -> string|absent`) is `removed`.
 Types only narrowing (`string|null -> string`) is not reported: nothing new can reach a
@@ -29,6 +32,10 @@ object always null) tells nothing about its fields, so they are not compared.
 Enum values are compared only where the schema closes the set (`enum`, `const`);
 elsewhere values are not shape. Without an endpoint the same rules apply minus the
 schema: removed, type and nullability changes are risky, additions additive, no values.
+
+A body that turns into another kind (JSON to stream), or into the error branch (an error
+under 200), is one finding at the root (`""`), breaking with an endpoint. The keys of a
+free-form map (`additionalProperties: {...}`) are data, so their coming and going is noise.
 
 Noise: ids, timestamps and usage numbers (by name: `id`, `created`, `*_at`,
 `system_fingerprint`, anything under `usage`), generated text and every `volatile` path
@@ -920,7 +927,7 @@ def _stream_findings(key: str, old: Any, new: Any, context: _Context) -> Iterato
             yield Finding(path, "stream", before, after, severity, REASONS["terminator_lost"])
         elif not old:
             expected = spec is not None and spec.terminator == new
-            severity = "risky" if expected or spec is None else "breaking"
+            severity = "additive" if expected else "risky" if spec is None else "breaking"
             yield Finding(path, "stream", before, after, severity, REASONS["terminator_new"])
         else:
             yield Finding(path, "stream", before, after, severity, REASONS["terminator_changed"])

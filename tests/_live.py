@@ -9,8 +9,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from provider_contracts.alterations import parse
-from provider_contracts.registry import Registry
 from provider_contracts.replay import ReplayServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,9 +35,4 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def server_for(root: Path, *providers: str, alter: tuple[str, ...] = ()) -> ReplayServer:
-    registry = Registry.load(root / "contracts")
-    return ReplayServer(
-        [registry.provider(p) for p in providers],
-        root / "cassettes",
-        [parse(spec) for spec in alter],
-    )
+    return ReplayServer.at(root, providers, alter)

@@ -15,6 +15,7 @@ def test_the_public_api_is_pinned() -> None:
         "MissingCredential",
         "Provider",
         "Registry",
+        "ReplayServer",
         "UnknownName",
         "UnmatchedRequest",
         "VerifyResult",

@@ -294,3 +294,14 @@ def test_a_recorded_error_is_served_only_when_asked_for(root: Path, base: str) -
     assert "choices" in httpx.post(base + "/chat/completions", json=body).json()
     asked = {INTERACTION_HEADER: str(probe_like.index)}
     assert "error" in httpx.post(base + "/chat/completions", json=body, headers=asked).json()
+
+
+def test_a_project_server_serves_every_provider_unless_told(root: Path) -> None:
+    with ReplayServer.at(root) as server:
+        assert [p.name for p in server.providers] == ["openrouter", "stripe"]
+        assert httpx.get(server.base_url("stripe") + "/events").json()["object"] == "list"
+
+
+def test_alterations_may_be_given_as_specs(root: Path) -> None:
+    with ReplayServer.at(root, ["openrouter"], ["status:418*1"]) as server:
+        assert httpx.get(server.base_url("openrouter") + "/key").status_code == 418

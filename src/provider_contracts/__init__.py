@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         UnmatchedRequest,
     )
     from .registry import Endpoint, Provider, Registry
+    from .replay import ReplayServer
     from .validation import BodyResult, validate_response
     from .verify import VerifyResult, verify_offline
     from .violations import Violation
@@ -43,6 +44,7 @@ _HOMES = {
     "Endpoint": "registry",
     "Provider": "registry",
     "Registry": "registry",
+    "ReplayServer": "replay",
     "BodyResult": "validation",
     "validate_response": "validation",
     "VerifyResult": "verify",
@@ -63,6 +65,7 @@ __all__ = [
     "MissingCredential",
     "Provider",
     "Registry",
+    "ReplayServer",
     "UnknownName",
     "UnmatchedRequest",
     "VerifyResult",

@@ -34,10 +34,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from .alterations import Alteration, Counter, alter_body
+from .alterations import Alteration, Counter, alter_body, parse
 from .cassettes import Body, Interaction, cassette_paths, read
 from .errors import InputError
-from .registry import Endpoint, Provider
+from .registry import Endpoint, Provider, Registry
 
 __all__ = ["HOST", "INTERACTION_HEADER", "Exchange", "ReplayServer", "Route", "routes_for"]
 
@@ -121,7 +121,7 @@ class ReplayServer:
         self,
         providers: Sequence[Provider],
         cassettes_root: Path,
-        alterations: Iterable[Alteration] = (),
+        alterations: Iterable[Alteration | str] = (),
         port: int = 0,
         log: Callable[[str], None] | None = None,
     ) -> None:
@@ -130,7 +130,7 @@ class ReplayServer:
         self.port = port
         self.log = log
         self.exchanges: list[Exchange] = []
-        self._alterations: tuple[Alteration, ...] = tuple(alterations)
+        self._alterations: tuple[Alteration, ...] = _parsed(alterations)
         self._counter = Counter()
         self._raw: dict[int, bytes] = {}  # by id() of interactions this server holds
         self._stopping = threading.Event()
@@ -142,9 +142,29 @@ class ReplayServer:
         return self._alterations
 
     @alterations.setter
-    def alterations(self, value: Iterable[Alteration]) -> None:
-        self._alterations = tuple(value)
+    def alterations(self, value: Iterable[Alteration | str]) -> None:
+        self._alterations = _parsed(value)
         self._counter = Counter()
+
+    @classmethod
+    def at(
+        cls,
+        root: Path,
+        providers: Iterable[str] = (),
+        alterations: Iterable[Alteration | str] = (),
+        port: int = 0,
+        log: Callable[[str], None] | None = None,
+    ) -> ReplayServer:
+        """A server for the project at `root` (its `contracts/` and `cassettes/`), serving
+        the providers named, or all of them.
+
+            with ReplayServer.at(Path("."), ["openrouter"], ["status:429*1"]) as server:
+                client = OpenAI(base_url=server.base_url("openrouter"), api_key="test")
+        """
+        registry = Registry.load(Path(root) / "contracts")
+        names = list(providers) or registry.names
+        chosen = [registry.provider(name) for name in names]
+        return cls(chosen, Path(root) / "cassettes", alterations, port, log)
 
     @property
     def url(self) -> str:
@@ -224,6 +244,10 @@ class ReplayServer:
 
     def fired(self, endpoint_id: str) -> list[Alteration]:
         return self._counter.take(self._alterations, endpoint_id)
+
+
+def _parsed(alterations: Iterable[Alteration | str]) -> tuple[Alteration, ...]:
+    return tuple(a if isinstance(a, Alteration) else parse(a) for a in alterations)
 
 
 def _best_by_probe(routes: list[Route], body: Any) -> Route:

@@ -51,14 +51,12 @@ def command(
     from ..replay import ReplayServer
 
     alterations = [parse(spec) for spec in alters]
-    registry = project.registry
-    names = list(providers) or registry.names
-    chosen = [registry.provider(name) for name in names]
-    server = ReplayServer(
-        chosen, project.cassettes, alterations, port=port, log=lambda line: click.echo(line)
+    server = ReplayServer.at(
+        project.root, providers, alterations, port, log=lambda line: click.echo(line)
     )
+    chosen = server.providers
     url = server.bind()
-    click.echo(f"serving {', '.join(names)} on {url} (Ctrl-C stops)")
+    click.echo(f"serving {', '.join(p.name for p in chosen)} on {url} (Ctrl-C stops)")
     for provider in chosen:
         click.echo(
             f"  {provider.name}: {server.base_url(provider.name)} "

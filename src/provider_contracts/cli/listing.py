@@ -67,8 +67,10 @@ def _describe(row: dict[str, Any]) -> str:
     if prov.get("recorded_live"):
         origin = f"recorded live {prov.get('recorded_at', '?')}"
     else:
-        origin = f"not live: built from {prov.get('source', 'an unknown source')}"
-    return f"{row['interactions']} interactions{old}, {origin}"
+        source = str(prov.get("source", "an unknown source")).split(" (")[0]
+        origin = f"not live: built from {source}"
+    count = row["interactions"]
+    return f"{count} interaction{'s' * (count != 1)}{old}, {origin}"
 
 
 def _age_days(provenance: dict[str, Any]) -> int | None:

@@ -214,10 +214,14 @@ def _redact_group(match: re.Match[str]) -> str:
     return match.group(0) if _clean(secret) else match.group("pre") + REDACTED
 
 
+_SHORTEST_KEY = 18  # `sk_test_` and ten characters: nothing shorter has a known format
+
+
 def _scrub(text: str, rules: _Rules) -> str:
-    if not text:
+    if len(text) < 3:  # the shortest pattern, `k=v`
         return text
-    text = _FORMAT.sub(REDACTED, text)
+    if len(text) >= _SHORTEST_KEY:
+        text = _FORMAT.sub(REDACTED, text)
     if "earer" in text or "EARER" in text:
         text = _BEARER.sub(_redact_group, text)
     if '"' in text:

@@ -287,3 +287,43 @@ def test_an_endpoint_without_a_committed_cassette_is_checked_and_says_so(
     [endpoint] = result.endpoints
     assert (endpoint.outcome, endpoint.drift) == ("pass", ())
     assert endpoint.note == NO_COMMITTED.format(provider="openrouter")
+
+
+@pytest.mark.parametrize(
+    ("spec", "note"),
+    [
+        (
+            "status:500@stripe/checkout_session_create",
+            "not called: needs its id from checkout_session_create, which could not be reached",
+        ),
+        (
+            "drop:id@stripe/checkout_session_create",
+            "not called: needs its id from checkout_session_create, which answered HTTP 200 without id",
+        ),
+    ],
+    ids=["source-unreachable", "source-without-the-id"],
+)
+def test_an_endpoint_whose_id_source_failed_is_unverified(
+    root: Path, server: ReplayServer, spec: str, note: str
+) -> None:
+    server.alterations = [parse(spec)]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--root",
+            str(root),
+            "verify",
+            "stripe/checkout_session_retrieve",
+            "--live",
+            "--base-url",
+            server.base_url("stripe"),
+            *FAST,
+            "--format",
+            "json",
+        ],
+        env=KEYS,
+    )
+    assert result.exit_code == 3
+    [endpoint] = report(result)["endpoints"]
+    assert (endpoint["outcome"], endpoint["note"]) == ("unverified", note)
+    assert {e.endpoint for e in server.exchanges} == {"stripe/checkout_session_create"}

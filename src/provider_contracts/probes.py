@@ -35,6 +35,7 @@ class Need:
     endpoint: str  # the endpoint's name, same provider
     path: tuple[jsonpath.Token, ...]
     text: str  # as written, for messages
+    field: str = "id"  # the path as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ def _probe(endpoint: Endpoint, base_url: str, wanted: bool, known: set[str]) -> 
             path = jsonpath.parse(path_text or "id")
         except ValueError as exc:
             raise ContractError(BAD_FROM.format(where=where, name=name, problem=str(exc))) from None
-        needs.append(Need(str(name), source, path, text))
+        needs.append(Need(str(name), source, path, text, path_text or "id"))
     form = spec.get("form")
     return Probe(
         endpoint=endpoint,

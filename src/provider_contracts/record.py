@@ -42,8 +42,10 @@ __all__ = [
     "write",
 ]
 
-NEEDS_UNREACHED = "needs {need} from {source}, which could not be reached"
-NEEDS_VALUE = "needs {need}, but {source} answered HTTP {status} without it"
+NEEDS_UNREACHED = "not called: needs its {param} from {source}, which could not be reached"
+NEEDS_VALUE = (
+    "not called: needs its {param} from {source}, which answered HTTP {status} without {path}"
+)
 KEY_LEFT = (
     "{endpoint}: the key from {var} is still in the recording after scrubbing; "
     "nothing was written (add the place it appears to the manifest's redact list)"
@@ -146,13 +148,15 @@ def _fill(
     values = {}
     for need in probe.needs:
         if isinstance(done.get(need.endpoint), Unreached) or need.endpoint not in answers:
-            return NEEDS_UNREACHED.format(need=need.text, source=need.endpoint)
+            return NEEDS_UNREACHED.format(param=need.param, source=need.endpoint)
         response = answers[need.endpoint].response
         value = (
             jsonpath.get(response.body.value, need.path) if response.body.kind == "json" else None
         )
         if not isinstance(value, (str, int)) or isinstance(value, bool):
-            return NEEDS_VALUE.format(need=need.text, source=need.endpoint, status=response.status)
+            return NEEDS_VALUE.format(
+                param=need.param, source=need.endpoint, status=response.status, path=need.field
+            )
         values[need.param] = str(value)
     return probe.with_params(values)
 

@@ -143,7 +143,7 @@ def _describe(item: Recording | Unreached) -> list[str]:
 
     endpoint = item.endpoint.id
     if isinstance(item, Unreached):
-        return [f"SKIP {endpoint}  {item.reason}"]
+        return [f"SKIP {endpoint}  {item.reason.removeprefix(endpoint + ': ')}"]
     check = item.check
     attempts = f", {item.attempts} attempts" if item.attempts > 1 else ""
     counts = _counts(item.drift)

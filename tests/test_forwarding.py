@@ -10,12 +10,12 @@ from provider_contracts.cassettes import read
 from provider_contracts.errors import ContractError, MissingCredential, UnmatchedRequest
 from provider_contracts.forwarding import (
     BAD_BASE_URL,
-    REDACTED,
     SCRATCH_SOURCE,
     Forwarder,
     Scratch,
     base_url_for,
 )
+from provider_contracts.scrub import REDACTED
 from provider_contracts.workspace import workspace
 
 ACME = "https://api.acme.test/v1"

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from .cassettes import (
@@ -36,6 +35,7 @@ from .files import write_atomic
 from .matching import Candidate, Miss, RequestShape, Route, base_path, match
 from .playback import HOP_HEADERS, Recording, event_chunks
 from .registry import Endpoint, Provider
+from .scrub import REDACTED, scrub_interaction
 from .violations import Violation
 from .workspace import Workspace
 
@@ -50,7 +50,6 @@ LIVE_BROKEN = (
     "{endpoint}: the live answer to {method} {url} (status {status}) breaks its contract: "
     "{count} violation{s}"
 )
-REDACTED = "REDACTED"
 SCRATCH_SOURCE = "pytest --contracts-live"
 # Request headers worth keeping in a scratch cassette; everything else (keys, cookies,
 # SDK telemetry) is left out. Headers naming a version or beta also stay.
@@ -137,7 +136,7 @@ class Scratch:
         data = dumps(to_dict(Cassette(path, provenance, tuple(kept))))
         if outgoing.secret:
             # Belt and braces: the key never reaches disk, wherever a server echoed it.
-            data = data.replace(outgoing.secret.encode(), REDACTED.encode())
+            data = data.replace(outgoing.secret.encode(), REDACTED.encode())  # scrub's marker
         write_atomic(path, data)
         return path
 
@@ -230,25 +229,22 @@ class Forwarder:
             )
         redacted = {name.lower() for name in provider.redact.get("headers", ())}
         replayed = tuple((k, v) for k, v in headers if k.lower() not in HOP_HEADERS | redacted)
-        interaction = Interaction(
-            index=0,
-            name=self.test,
-            source=SCRATCH_SOURCE,
-            request=RecordedRequest(
-                method=outgoing.method,
-                uri=outgoing.url,
-                headers=_grouped(_kept_request_headers(outgoing)),
-                body=_scrubbed(
-                    Body.from_raw(outgoing.body, _first(outgoing.headers, "content-type")),
-                    provider,
+        interaction = scrub_interaction(
+            Interaction(
+                index=0,
+                name=self.test,
+                source=SCRATCH_SOURCE,
+                request=RecordedRequest(
+                    method=outgoing.method,
+                    uri=outgoing.url,
+                    headers=_grouped(_kept_request_headers(outgoing)),
+                    body=Body.from_raw(outgoing.body, _first(outgoing.headers, "content-type")),
+                ),
+                response=RecordedResponse(
+                    status=status, reason=reason, headers=_grouped(replayed), body=body
                 ),
             ),
-            response=RecordedResponse(
-                status=status,
-                reason=reason,
-                headers=_grouped(replayed),
-                body=_scrubbed(body, provider),
-            ),
+            provider,
         )
         cassette = Path(outgoing.url)
         if self.scratch is not None:
@@ -298,22 +294,3 @@ def _kept_request_headers(outgoing: Outgoing) -> list[tuple[str, str]]:
         if k.lower() not in secret_names
         and (k.lower() in _KEPT_REQUEST_HEADERS | named or _VERSIONED.search(k))
     ]
-
-
-def _scrubbed(body: Body, provider: Provider) -> Body:
-    """A JSON body with the manifest's `redact.body_fields` replaced, wherever they are."""
-    fields = set(provider.redact.get("body_fields", ()))
-    if body.kind != "json" or not fields:
-        return body
-    return Body("json", _redact(body.value, fields))
-
-
-def _redact(value: Any, fields: set[str]) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: (REDACTED if k in fields and isinstance(v, str) and v else _redact(v, fields))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_redact(v, fields) for v in value]
-    return value

@@ -327,3 +327,9 @@ def test_an_endpoint_whose_id_source_failed_is_unverified(
     [endpoint] = report(result)["endpoints"]
     assert (endpoint["outcome"], endpoint["note"]) == ("unverified", note)
     assert {e.endpoint for e in server.exchanges} == {"stripe/checkout_session_create"}
+
+
+def test_a_refused_run_leaves_no_scratch_folder_behind(root: Path, server: ReplayServer) -> None:
+    result = verify(root, server, env={"OPENROUTER_API_KEY": None})
+    assert result.exit_code == 2
+    assert not (root / "scratch").exists()

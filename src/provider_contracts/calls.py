@@ -154,9 +154,12 @@ class Caller:
         self._log = log
         self._transport = _Capture(transport or httpx.HTTPTransport(), self.policy)
         self._client = httpx.Client(transport=self._transport, timeout=self._timeout(None))
-        self._stripe: dict[str, Any] = {}
+        self._stripe: dict[str, Any] = {}  # StripeClient by base URL
+        self._sdk_http: list[Any] = []  # their stripe.HTTPXClient, closed with this caller
 
     def close(self) -> None:
+        for http_client in self._sdk_http:
+            http_client.close()
         self._client.close()
 
     def __enter__(self) -> Caller:
@@ -282,6 +285,7 @@ class Caller:
                 allow_sync_methods=True,
                 _lib=_SdkHttpx(self._transport),
             )
+            self._sdk_http.append(http_client)
             self._stripe[base_url] = stripe.StripeClient(
                 self._key,
                 base_addresses={"api": base_url},

@@ -24,7 +24,13 @@ from .registry import Endpoint, Registry
 from .schemas import store_for
 from .verify import EndpointResult, InteractionResult, VerifyResult
 
-__all__ = ["NO_COMMITTED", "SCRATCH_IN_CASSETTES", "scratch_folder", "verify_live"]
+__all__ = [
+    "NO_COMMITTED",
+    "SCRATCH_IN_CASSETTES",
+    "keys_for",
+    "scratch_folder",
+    "verify_live",
+]
 
 NO_COMMITTED = "no committed cassette to compare with; `contracts record {provider}` makes one"
 SCRATCH_IN_CASSETTES = (
@@ -48,6 +54,14 @@ def scratch_folder(project_root: Path, cassettes_root: Path, chosen: Path | None
     parent.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path(tempfile.mkdtemp(prefix=f"live-{stamp}-", dir=parent))
+
+
+def keys_for(
+    endpoints: Iterable[Endpoint], registry: Registry, environ: Mapping[str, str]
+) -> dict[str, str]:
+    """Each provider's key, checked (missing, or a Stripe key outside test mode: exit 2)."""
+    names = dict.fromkeys(e.provider for e in endpoints)
+    return {name: key_for(registry.provider(name), environ) for name in names}
 
 
 def verify_live(
@@ -74,7 +88,7 @@ def verify_live(
     by_provider: dict[str, list[Endpoint]] = {}
     for endpoint in chosen:
         by_provider.setdefault(endpoint.provider, []).append(endpoint)
-    keys = {name: key_for(registry.provider(name), environ) for name in by_provider}
+    keys = keys_for(chosen, registry, environ)
     store = store_for(registry.root)
     outcomes: dict[str, EndpointResult] = {}
     for name, wanted in by_provider.items():

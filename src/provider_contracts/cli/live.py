@@ -136,10 +136,11 @@ def verify_live_command(
     from pathlib import Path
 
     from ..files import display
-    from ..live import scratch_folder, verify_live
+    from ..live import keys_for, scratch_folder, verify_live
 
     providers = list(dict.fromkeys(e.provider for e in endpoints))
     urls = base_urls_for(base_urls, providers)
+    keys_for(endpoints, project.registry, os.environ)  # before anything is made on disk
     folder = scratch_folder(project.root, project.cassettes, Path(scratch) if scratch else None)
     result = verify_live(
         endpoints,

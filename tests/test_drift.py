@@ -678,9 +678,23 @@ def test_an_answer_never_recorded_before_is_risky(cassette: Cassette, chat: Endp
     (finding,) = compare_interactions(cassette, new, chat)
     assert (finding.change, finding.new, finding.severity) == (
         "added",
-        "POST /v1/chat/completions 500",
+        "POST /chat/completions 500",
         "risky",
     )
+
+
+def test_with_a_contract_interactions_pair_by_its_path_whatever_the_url(
+    cassette: Cassette, chat: Endpoint
+) -> None:
+    plain = cassette.interactions[0]
+    elsewhere = replace(plain.request, uri="http://127.0.0.1:8123/acme/v1/chat/completions?x=1")
+    new_body = edited(plain.response.body.value, _set("usage.total_tokens", "3"))
+    new = replace(cassette, interactions=(replace(with_body(plain, new_body), request=elsewhere),))
+    old = replace(cassette, interactions=(plain,))
+    assert summary(compare_interactions(old, new, chat)) == [
+        ("usage.total_tokens", "type_changed", "breaking")
+    ]
+    assert summary(compare_interactions(old, new, None))[0][2] == "risky"  # unpaired without one
 
 
 def test_examples_a_probe_does_not_reproduce_are_noise(cassette: Cassette, chat: Endpoint) -> None:

@@ -975,12 +975,17 @@ def _event_removed(group: str, context: _Context) -> Finding:
 # --- two cassettes --------------------------------------------------------------------------
 
 
-def _pair_key(interaction: Interaction, error_key: str) -> tuple[str, str, int, bool, bool]:
+def _pair_key(
+    interaction: Interaction, error_key: str, endpoint: Endpoint | None
+) -> tuple[str, str, int, bool, bool]:
     response = interaction.response
     body = response.body
     stream = body.kind == "sse" or "event-stream" in response.content_type
     error = body.kind == "json" and isinstance(body.value, dict) and error_key in body.value
-    path = urlsplit(interaction.request.uri).path
+    # With a contract, every interaction is that endpoint's: its path template pairs a
+    # fresh `/events/evt_new` with the committed `/events/evt_old`, whatever the host
+    # or prefix the recording went through.
+    path = endpoint.path if endpoint else urlsplit(interaction.request.uri).path
     return (interaction.request.method, path, response.status, stream, error)
 
 
@@ -1006,10 +1011,10 @@ def compare_interactions(
     store = store_for(endpoint.file.parent.parent.parent) if endpoint is not None else None
     waiting: dict[tuple[str, str, int, bool, bool], list[Interaction]] = {}
     for interaction in old.interactions:
-        waiting.setdefault(_pair_key(interaction, error_key), []).append(interaction)
+        waiting.setdefault(_pair_key(interaction, error_key, endpoint), []).append(interaction)
     found: dict[tuple[str, str, str, str], Finding] = {}
     for interaction in new.interactions:
-        key = _pair_key(interaction, error_key)
+        key = _pair_key(interaction, error_key, endpoint)
         candidates = waiting.get(key)
         if not candidates:
             what = _describe(key)

@@ -99,3 +99,16 @@ def test_any_serialized_stream_parses_back_to_its_events(
 def test_parsing_never_raises_on_any_text(text: str) -> None:
     stream = sse.parse(text)
     assert all(e.index == i for i, e in enumerate(stream.events))
+
+
+@given(st.text(max_size=300))
+def test_split_events_is_lossless(text: str) -> None:
+    assert "".join(sse.split_events(text)) == text
+
+
+def test_split_events_cuts_after_each_blank_line() -> None:
+    assert sse.split_events("data: 1\n\ndata: 2\r\n\r\n: tail") == [
+        "data: 1\n\n",
+        "data: 2\r\n\r\n",
+        ": tail",
+    ]

@@ -33,7 +33,16 @@ import orjson
 
 from .registry import Endpoint
 
-__all__ = ["Candidate", "Difference", "Miss", "RequestShape", "Route", "match"]
+__all__ = [
+    "Candidate",
+    "Difference",
+    "Miss",
+    "RequestShape",
+    "Route",
+    "base_path",
+    "match",
+    "path_pattern",
+]
 
 T = TypeVar("T")
 
@@ -66,7 +75,7 @@ class Route:
             endpoint.id,
             endpoint.method,
             path,
-            _compile(path),
+            path_pattern(path),
             endpoint.stream is not None,
             frozenset(secret_query),
         )
@@ -80,9 +89,11 @@ def base_path(base_url: str) -> str:
     return urlsplit(base_url).path.rstrip("/")
 
 
-def _compile(template: str) -> re.Pattern[str]:
+def path_pattern(template: str) -> re.Pattern[str]:
+    """A path template (`/events/{id}`) as a pattern: a `{name}` is one segment; a trailing
+    slash is allowed."""
     parts = re.split(r"(\{[^/{}]+\})", template)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "/?")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ Nothing here sends anything anywhere; a request no recording answers is refused
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from .errors import CassetteError, InputError, UnmatchedRequest
 from .files import display
 from .matching import Candidate, Miss, RequestShape, Route, match
 from .registry import Endpoint
+from .sse import split_events
 from .workspace import Workspace
 
 __all__ = ["Recording", "Replayer", "Selection", "candidates", "event_chunks", "recordings"]
@@ -32,7 +32,6 @@ NO_INTERACTION = "interaction={wanted!r}: {endpoint} has no such interaction; it
 HOP_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
 )
-_EVENT_END = re.compile(r"\r\n\r\n|\n\n|\r\r")
 _DEFAULT_TYPE = {"json": "application/json", "sse": "text/event-stream"}
 
 
@@ -67,14 +66,7 @@ class Selection:
 
 def event_chunks(text: str) -> tuple[bytes, ...]:
     """An event stream cut after each blank line: one chunk per event; joined, the original."""
-    chunks: list[bytes] = []
-    start = 0
-    for end in _EVENT_END.finditer(text):
-        chunks.append(text[start : end.end()].encode("utf-8"))
-        start = end.end()
-    if start < len(text):
-        chunks.append(text[start:].encode("utf-8"))
-    return tuple(chunks)
+    return tuple(piece.encode("utf-8") for piece in split_events(text))
 
 
 _CACHE: dict[tuple[Path, str], tuple[tuple[int, int], tuple[Recording, ...]]] = {}

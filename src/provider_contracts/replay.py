@@ -37,7 +37,9 @@ import orjson
 from .alterations import Alteration, Counter, alter_body, parse
 from .cassettes import Body, Interaction, cassette_paths, read
 from .errors import InputError
+from .matching import base_path, path_pattern
 from .registry import Endpoint, Provider, Registry
+from .sse import split_events
 
 __all__ = ["HOST", "INTERACTION_HEADER", "Exchange", "ReplayServer", "Route", "routes_for"]
 
@@ -50,7 +52,6 @@ PORT_IN_USE = "--port {port}: cannot listen on {host}:{port} ({detail}); pick an
 _HOP = frozenset(
     {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
 )
-_SSE_EVENT = re.compile(r".*?(?:\r\n\r\n|\n\n|\r\r)", re.S)
 _DATA_LINE = re.compile(r"^data:[^\r\n]*", re.M)
 
 
@@ -89,7 +90,7 @@ def routes_for(providers: Sequence[Provider], cassettes_root: Path) -> list[Rout
     routes: list[Route] = []
     prefixed: list[Route] = []
     for provider in providers:
-        base = urlsplit(provider.base_url).path.rstrip("/")
+        base = base_path(provider.base_url)
         for endpoint in provider.endpoints.values():
             interactions = tuple(
                 item
@@ -99,15 +100,9 @@ def routes_for(providers: Sequence[Provider], cassettes_root: Path) -> list[Rout
             for prefix, target in (("", routes), (f"/{provider.name}", prefixed)):
                 template = prefix + base + endpoint.path
                 target.append(
-                    Route(endpoint.method, _compile(template), template, endpoint, interactions)
+                    Route(endpoint.method, path_pattern(template), template, endpoint, interactions)
                 )
     return routes + prefixed
-
-
-def _compile(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}/]+\})", template)
-    regex = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
-    return re.compile(regex + "/?")
 
 
 class ReplayServer:
@@ -463,7 +458,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         self.wfile.flush()
-        events = _events(str(body.value))
+        events = split_events(str(body.value))
         altering = [a for a in fired if a.action in ("drop", "retype", "add", "echo")]
         if altering:
             events = [_alter_event(e, altering, request_headers) for e in events]
@@ -516,13 +511,6 @@ def _json_or_none(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return dict(parse_qsl(raw.decode("utf-8", "replace")))  # a form body
-
-
-def _events(text: str) -> list[str]:
-    """The stream's text cut after each blank line: one element per event, losslessly."""
-    pieces = [m.group(0) for m in _SSE_EVENT.finditer(text)]
-    rest = text[sum(len(p) for p in pieces) :]
-    return [*pieces, rest] if rest else pieces
 
 
 def _cut(events: list[str], whole: int) -> list[str]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Event", "Stream", "looks_like_sse", "parse"]
+__all__ = ["Event", "Stream", "looks_like_sse", "parse", "split_events"]
 
 _LINES = re.compile(r"\r\n|\n|\r")
+_EVENT_END = re.compile(r"\r\n\r\n|\n\n|\r\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,21 @@ class Stream:
     @property
     def data_events(self) -> tuple[Event, ...]:
         return tuple(e for e in self.events if e.data is not None)
+
+
+def split_events(text: str) -> list[str]:
+    """The body cut after each blank line, one piece per event, as a server sends them.
+
+    Lossless: the pieces joined are the body, a trailing unfinished event included.
+    """
+    pieces: list[str] = []
+    start = 0
+    for end in _EVENT_END.finditer(text):
+        pieces.append(text[start : end.end()])
+        start = end.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
 
 
 def looks_like_sse(text: str) -> bool:

@@ -7,50 +7,33 @@ broken ones are those bodies with one change each, the kind a provider makes wit
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
+from contract_bodies import (
+    CONTRACTS,
+    Change,
+    assert_violation,
+    content,
+    describe,
+    interaction_params,
+    removing,
+    response,
+    setting,
+    validate,
+)
 from provider_contracts.registry import Registry
-from provider_contracts.validation import BodyResult, validate_response
+from provider_contracts.validation import BodyResult
 
-ROOT = Path(__file__).resolve().parents[1]
-REGISTRY = Registry.load(ROOT / "contracts")
-CASSETTES = ROOT / "cassettes" / "anthropic"
-JSON = {"content-type": "application/json"}
+REGISTRY = Registry.load(CONTRACTS)
 SSE = {"content-type": "text/event-stream; charset=utf-8"}
 
 
-def interactions(endpoint: str) -> list[dict[str, Any]]:
-    data = json.loads((CASSETTES / f"{endpoint}.json").read_text(encoding="utf-8"))
-    return list(data["interactions"])
-
-
-def response(endpoint: str, name_starts: str) -> tuple[int, Any]:
-    """(status, body) of the cassette interaction whose name starts with `name_starts`."""
-    for interaction in interactions(endpoint):
-        if interaction["name"].startswith(name_starts):
-            resp = interaction["response"]
-            body = resp["body"]
-            value = body["json"] if "json" in body else "\n".join(body["sse"])
-            return resp["status"]["code"], copy.deepcopy(value)
-    raise LookupError(f"no interaction named {name_starts!r}... in {endpoint}")
-
-
 def check(endpoint: str, status: int, body: Any) -> BodyResult:
-    ep = REGISTRY.endpoint(f"anthropic/{endpoint}")
-    if isinstance(body, str):
-        return validate_response(ep, status=status, body=body.encode(), headers=SSE)
-    return validate_response(ep, status=status, body=orjson.dumps(body), headers=JSON)
-
-
-def described(result: BodyResult) -> str:
-    return "; ".join(f"{v.location}: {v.message}" for v in result.violations) or "no violations"
+    return validate(REGISTRY.endpoint(f"anthropic/{endpoint}"), body, status, stream_type=SSE)
 
 
 # --- SSE helpers: a stream as (event name, data) pairs and back ------------------------------
@@ -80,91 +63,48 @@ def first(events: list[tuple[str, dict[str, Any]]], name: str) -> int:
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "interaction"),
-    [
-        pytest.param(endpoint, interaction, id=f"{endpoint}: {interaction['name']}")
-        for endpoint in ("messages", "messages_stream")
-        for interaction in interactions(endpoint)
-    ],
+    ("endpoint", "interaction"), interaction_params("anthropic", ("messages", "messages_stream"))
 )
 def test_a_recorded_anthropic_answer_holds_to_its_contract(
     endpoint: str, interaction: dict[str, Any]
 ) -> None:
     resp = interaction["response"]
     status = resp["status"]["code"]
-    body = resp["body"]
-    value = body["json"] if "json" in body else "\n".join(body["sse"])
-    result = check(endpoint, status, value)
-    assert result.violations == (), described(result)
+    result = check(endpoint, status, content(resp["body"]))
+    assert result.violations == (), describe(result)
     assert result.branch == ("success" if status < 300 else "error")
 
 
 def test_a_stream_that_ends_on_an_overloaded_error_event_takes_the_error_branch() -> None:
-    _, text = response("messages_stream", "text stream:")
+    _, text = response("anthropic", "messages_stream", "text stream:")
     events = events_of(text)
     cut = events[: first(events, "content_block_stop")]
     cut.append(
         ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
     )
     result = check("messages_stream", 200, stream_of(cut))
-    assert result.violations == (), described(result)
+    assert result.violations == (), describe(result)
     assert result.branch == "error"
 
 
 def test_a_message_start_whose_stop_reason_is_already_set_still_passes() -> None:
-    _, text = response("messages_stream", "text stream:")
+    _, text = response("anthropic", "messages_stream", "text stream:")
     events = events_of(text)
     events[0][1]["message"]["stop_reason"] = "end_turn"
     result = check("messages_stream", 200, stream_of(events))
-    assert result.violations == (), described(result)
+    assert result.violations == (), describe(result)
 
 
 def test_a_thinking_block_as_the_sdk_describes_it_passes() -> None:
-    _, body = response("messages", "text answer, stop_reason end_turn")
+    _, body = response("anthropic", "messages", "text answer, stop_reason end_turn")
     body["content"].insert(
         0, {"type": "thinking", "thinking": "Two teas, one coffee.", "signature": "EqQB"}
     )
     result = check("messages", 200, body)
-    assert result.violations == (), described(result)
+    assert result.violations == (), describe(result)
 
 
 # --- answers that would break a consumer fail -------------------------------------------------
-
-Mutation = Callable[[Any], Any]
-
-
-def without(key: str) -> Mutation:
-    def change(body: dict[str, Any]) -> dict[str, Any]:
-        del body[key]
-        return body
-
-    return change
-
-
-def setting(path: str, value: Any) -> Mutation:
-    """Set a dotted path (list indexes as numbers) to `value`."""
-
-    def change(body: Any) -> Any:
-        *parents, last = path.split(".")
-        node = body
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        node[int(last) if isinstance(node, list) else last] = value
-        return body
-
-    return change
-
-
-def dropping(path: str, key: str) -> Mutation:
-    def change(body: Any) -> Any:
-        node = body
-        for part in path.split("."):
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        del node[key]
-        return body
-
-    return change
-
 
 TEXT = "text answer, stop_reason end_turn"
 TOOL = "text block then tool_use block"
@@ -173,8 +113,8 @@ RATE_LIMIT = "429 rate_limit_error"
 BAD_REQUEST = "400 invalid_request_error"
 
 BROKEN_MESSAGES = [
-    pytest.param(TEXT, without("content"), "", "content", id="a message without content"),
-    pytest.param(TEXT, without("usage"), "", "usage", id="a message without usage"),
+    pytest.param(TEXT, removing("content"), "", "content", id="a message without content"),
+    pytest.param(TEXT, removing("usage"), "", "usage", id="a message without usage"),
     pytest.param(
         TEXT, setting("type", "completion"), "/type", "message", id="type other than 'message'"
     ),
@@ -196,7 +136,7 @@ BROKEN_MESSAGES = [
         id="a content block of a type the gateway does not know",
     ),
     pytest.param(
-        TEXT, dropping("content.0", "text"), "/content/0", "text", id="a text block without text"
+        TEXT, removing("content.0.text"), "/content/0", "text", id="a text block without text"
     ),
     pytest.param(
         TEXT,
@@ -228,7 +168,7 @@ BROKEN_MESSAGES = [
     ),
     pytest.param(
         TEXT,
-        dropping("usage", "input_tokens"),
+        removing("usage.input_tokens"),
         "/usage",
         "input_tokens",
         id="usage without input_tokens",
@@ -236,7 +176,7 @@ BROKEN_MESSAGES = [
     pytest.param(TEXT, setting("id", None), "/id", "string", id="id null"),
     pytest.param(
         TOOL,
-        dropping("content.1", "input"),
+        removing("content.1.input"),
         "/content/1",
         "input",
         id="a tool_use block without input",
@@ -249,7 +189,7 @@ BROKEN_MESSAGES = [
         id="tool_use input as JSON text instead of an object",
     ),
     pytest.param(
-        TOOL, dropping("content.1", "id"), "/content/1", "id", id="a tool_use block without id"
+        TOOL, removing("content.1.id"), "/content/1", "id", id="a tool_use block without id"
     ),
     pytest.param(
         SEARCH,
@@ -265,10 +205,10 @@ BROKEN_MESSAGES = [
         "quota_exceeded",
         id="429 with an error type outside the documented set",
     ),
-    pytest.param(RATE_LIMIT, without("error"), "", "error", id="429 without its error object"),
+    pytest.param(RATE_LIMIT, removing("error"), "", "error", id="429 without its error object"),
     pytest.param(
         BAD_REQUEST,
-        dropping("error", "message"),
+        removing("error.message"),
         "/error",
         "message",
         id="400 error without a message",
@@ -285,13 +225,11 @@ BROKEN_MESSAGES = [
 
 @pytest.mark.parametrize(("interaction", "mutate", "where", "words"), BROKEN_MESSAGES)
 def test_a_message_answer_that_would_break_a_consumer_is_a_violation(
-    interaction: str, mutate: Mutation, where: str, words: str
+    interaction: str, mutate: Change, where: str, words: str
 ) -> None:
-    status, body = response("messages", interaction)
+    status, body = response("anthropic", "messages", interaction)
     result = check("messages", status, mutate(body))
-    assert any(v.instance_path == where and words in v.message for v in result.violations), (
-        described(result)
-    )
+    assert_violation(result, where, words)
 
 
 def test_a_529_overloaded_answer_is_checked_against_the_error_schema() -> None:
@@ -306,16 +244,6 @@ def test_a_529_overloaded_answer_is_checked_against_the_error_schema() -> None:
 StreamChange = Callable[[list[tuple[str, dict[str, Any]]]], list[tuple[str, dict[str, Any]]]]
 
 
-def rename_data(event: str, new_type: str) -> StreamChange:
-    """The first `event` keeps its `event:` name but its data says another type."""
-
-    def change(events: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-        events[first(events, event)][1]["type"] = new_type
-        return events
-
-    return change
-
-
 def drop(event: str) -> StreamChange:
     def change(events: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
         del events[first(events, event)]
@@ -324,12 +252,17 @@ def drop(event: str) -> StreamChange:
     return change
 
 
-def edit(event: str, mutate: Mutation) -> StreamChange:
+def edit(event: str, mutate: Change) -> StreamChange:
     def change(events: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
         mutate(events[first(events, event)][1])
         return events
 
     return change
+
+
+def rename_data(event: str, new_type: str) -> StreamChange:
+    """The first `event` keeps its `event:` name but its data says another type."""
+    return edit(event, setting("type", new_type))
 
 
 TEXT_STREAM = "text stream:"
@@ -387,21 +320,21 @@ BROKEN_STREAMS = [
     ),
     pytest.param(
         TEXT_STREAM,
-        edit("content_block_delta", dropping("delta", "text")),
+        edit("content_block_delta", removing("delta.text")),
         "/delta",
         "text",
         id="a text_delta without text",
     ),
     pytest.param(
         TEXT_STREAM,
-        edit("content_block_delta", without("index")),
+        edit("content_block_delta", removing("index")),
         "",
         "index",
         id="a content_block_delta without its block index",
     ),
     pytest.param(
         TEXT_STREAM,
-        edit("message_start", dropping("message", "usage")),
+        edit("message_start", removing("message.usage")),
         "/message",
         "usage",
         id="message_start without usage",
@@ -415,7 +348,7 @@ BROKEN_STREAMS = [
     ),
     pytest.param(
         TEXT_STREAM,
-        edit("message_delta", dropping("usage", "output_tokens")),
+        edit("message_delta", removing("usage.output_tokens")),
         "/usage",
         "output_tokens",
         id="message_delta without usage.output_tokens",
@@ -429,14 +362,14 @@ BROKEN_STREAMS = [
     ),
     pytest.param(
         TOOL_STREAM,
-        edit("content_block_delta", dropping("delta", "partial_json")),
+        edit("content_block_delta", removing("delta.partial_json")),
         "/delta",
         "partial_json",
         id="an input_json_delta without partial_json",
     ),
     pytest.param(
         TOOL_STREAM,
-        edit("content_block_start", dropping("content_block", "name")),
+        edit("content_block_start", removing("content_block.name")),
         "/content_block",
         "name",
         id="a tool_use block start without the tool name",
@@ -448,15 +381,13 @@ BROKEN_STREAMS = [
 def test_a_stream_that_would_break_a_consumer_is_a_violation(
     interaction: str, change: StreamChange, where: str, words: str
 ) -> None:
-    status, text = response("messages_stream", interaction)
+    status, text = response("anthropic", "messages_stream", interaction)
     result = check("messages_stream", status, stream_of(change(events_of(text))))
-    assert any(v.instance_path == where and words in v.message for v in result.violations), (
-        described(result)
-    )
+    assert_violation(result, where, words)
 
 
 def test_an_error_event_of_an_unknown_error_type_is_a_violation() -> None:
-    _, text = response("messages_stream", TEXT_STREAM)
+    _, text = response("anthropic", "messages_stream", TEXT_STREAM)
     events = events_of(text)[:2]
     events.append(("error", {"type": "error", "error": {"type": "meltdown", "message": "?"}}))
     result = check("messages_stream", 200, stream_of(events))
@@ -465,6 +396,6 @@ def test_an_error_event_of_an_unknown_error_type_is_a_violation() -> None:
 
 def test_the_stream_rebuilt_from_its_events_is_the_recorded_one() -> None:
     """The helpers above change one thing at a time: unchanged, they give a valid stream back."""
-    _, text = response("messages_stream", TEXT_STREAM)
+    _, text = response("anthropic", "messages_stream", TEXT_STREAM)
     result = check("messages_stream", 200, stream_of(events_of(text)))
-    assert result.violations == (), described(result)
+    assert result.violations == (), describe(result)

@@ -9,23 +9,31 @@ description) and are changed one field at a time.
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contract_bodies import (
+    CONTRACTS,
+    Change,
+    assert_violation,
+    changed,
+    chunks_of,
+    describe,
+    interaction_params,
+    interactions,
+    recorded,
+    removing,
+    replay,
+    setting,
+    stream,
+    validate,
+)
 from provider_contracts.registry import Endpoint, Registry
-from provider_contracts.validation import BodyResult, validate_response
+from provider_contracts.validation import BodyResult
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = ROOT / "contracts"
-CASSETTES = ROOT / "cassettes" / "openai"
 ENDPOINTS = ["chat_completions", "chat_completions_stream", "models"]
-JSON = {"content-type": "application/json"}
-SSE = {"content-type": "text/event-stream"}
 
 
 @pytest.fixture(scope="module")
@@ -37,128 +45,53 @@ def endpoint(registry: Registry, name: str) -> Endpoint:
     return registry.endpoint(f"openai/{name}")
 
 
+def check(registry: Registry, name: str, body: Any, status: int = 200) -> BodyResult:
+    """Validate a JSON value (dict/list) or raw text (a stream) against an endpoint."""
+    return validate(endpoint(registry, name), body, status)
+
+
 # --- the committed cassettes -----------------------------------------------------------------
 
 
-def _cassette(name: str) -> list[dict[str, Any]]:
-    doc = json.loads((CASSETTES / f"{name}.json").read_text(encoding="utf-8"))
-    interactions: list[dict[str, Any]] = doc["interactions"]
-    return interactions
-
-
-def _interactions() -> list[Any]:
-    return [
-        pytest.param(name, item, id=f"{name}: {item['name']}")
-        for name in ENDPOINTS
-        for item in _cassette(name)
-    ]
-
-
-def recorded(name: str, interaction: str) -> Any:
-    """A recorded body by its interaction name: parsed JSON, or the SSE lines."""
-    for item in _cassette(name):
-        if item["name"] == interaction:
-            body = item["response"]["body"]
-            return copy.deepcopy(body["json"] if "json" in body else body["sse"])
-    raise LookupError(f"{name}: no interaction named {interaction!r}")
-
-
-def check(registry: Registry, name: str, body: Any, status: int = 200) -> BodyResult:
-    """Validate a JSON value (dict/list) or raw text (a stream) against an endpoint."""
-    if isinstance(body, str):
-        return validate_response(endpoint(registry, name), status=status, body=body, headers=SSE)
-    raw = json.dumps(body).encode()
-    return validate_response(endpoint(registry, name), status=status, body=raw, headers=JSON)
-
-
-def describe(result: BodyResult) -> str:
-    return "; ".join(f"{v.location}: {v.message}" for v in result.violations) or "no violations"
-
-
-def assert_violation(result: BodyResult, at: str, mentioning: str = "") -> None:
-    """A violation at this JSON pointer whose message mentions the given text."""
-    matches = [v for v in result.violations if v.instance_path == at and mentioning in v.message]
-    assert matches, (
-        f"expected a violation at {at or '/'!r} mentioning {mentioning!r}; got: {describe(result)}"
-    )
-
-
-@pytest.mark.parametrize(("name", "item"), _interactions())
+@pytest.mark.parametrize(("name", "item"), interaction_params("openai", ENDPOINTS))
 def test_every_recorded_interaction_holds(
     registry: Registry, name: str, item: dict[str, Any]
 ) -> None:
-    response = item["response"]
-    status = response["status"]["code"]
-    body = response["body"]
-    raw = "\n".join(body["sse"]) if "sse" in body else json.dumps(body["json"])
-    headers = {k.lower(): v[0] for k, v in response["headers"].items()}
-    result = validate_response(endpoint(registry, name), status=status, body=raw, headers=headers)
+    status = item["response"]["status"]["code"]
+    result = replay(endpoint(registry, name), item["response"])
     assert result.ok, describe(result)
     assert result.branch == ("error" if status >= 400 else "success")
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
 def test_every_endpoint_has_a_cassette_with_a_success_and_an_error(name: str) -> None:
-    statuses = {item["response"]["status"]["code"] for item in _cassette(name)}
+    statuses = {item["response"]["status"]["code"] for item in interactions("openai", name)}
     assert 200 in statuses and any(s >= 400 for s in statuses), statuses
 
 
 def test_every_interaction_says_where_it_came_from() -> None:
     for name in ENDPOINTS:
-        for item in _cassette(name):
+        for item in interactions("openai", name):
             assert item.get("source"), f"{name}: {item['name']}"
 
 
-# --- building changed bodies -----------------------------------------------------------------
-
-Change = Callable[[Any], None]
-
-
-def _walk(body: Any, path: str) -> tuple[Any, str | int]:
-    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
-    node = body
-    for part in parents:
-        node = node[part]
-    return node, last
-
-
-def setting(path: str, value: Any) -> Change:
-    def change(body: Any) -> None:
-        node, last = _walk(body, path)
-        node[last] = value
-
-    return change
-
-
-def removing(path: str) -> Change:
-    def change(body: Any) -> None:
-        node, last = _walk(body, path)
-        del node[last]
-
-    return change
-
-
-def changed(body: Any, *changes: Change) -> Any:
-    body = copy.deepcopy(body)
-    for change in changes:
-        change(body)
-    return body
+# --- the recorded bodies the tests change ----------------------------------------------------
 
 
 def answer() -> Any:
-    return recorded("chat_completions", "a plain answer (the Default example)")
+    return recorded("openai", "chat_completions", "a plain answer (the Default example)")
 
 
 def tool_answer() -> Any:
-    return recorded("chat_completions", "content null on a tool call; no refusal key")
+    return recorded("openai", "chat_completions", "content null on a tool call; no refusal key")
 
 
 def model_list() -> Any:
-    return recorded("models", "the published model list, shutdown_date null and set")
+    return recorded("openai", "models", "the published model list, shutdown_date null and set")
 
 
 def published_error() -> Any:
-    return recorded("chat_completions", "invalid API key (401)")
+    return recorded("openai", "chat_completions", "invalid API key (401)")
 
 
 # --- published and real-world bodies hold ----------------------------------------------------
@@ -424,15 +357,7 @@ def stream_events(
     ),
 ) -> list[Any]:
     """The JSON chunks of a recorded stream (without [DONE])."""
-    lines = recorded("chat_completions_stream", interaction)
-    return [json.loads(line[6:]) for line in lines if line.startswith("data: {")]
-
-
-def stream(*events: Any, done: bool = True) -> str:
-    parts = [f"data: {json.dumps(event, separators=(',', ':'))}\n\n" for event in events]
-    if done:
-        parts.append("data: [DONE]\n\n")
-    return "".join(parts)
+    return chunks_of(recorded("openai", "chat_completions_stream", interaction))
 
 
 def test_the_published_streaming_example_has_three_chunks_and_holds(registry: Registry) -> None:

@@ -12,17 +12,29 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contract_bodies import (
+    CONTRACTS,
+    Change,
+    assert_violation,
+    changed,
+    chunks_of,
+    describe,
+    interaction_params,
+    interactions,
+    recorded,
+    removing,
+    replay,
+    setting,
+    stream,
+    validate,
+)
 from provider_contracts.registry import Endpoint, Registry
 from provider_contracts.validation import BodyResult, validate_response
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = ROOT / "contracts"
-CASSETTES = ROOT / "cassettes" / "openrouter"
 ENDPOINTS = [
     "chat_completions",
     "chat_completions_stream",
@@ -31,8 +43,6 @@ ENDPOINTS = [
     "credits",
     "generation",
 ]
-JSON = {"content-type": "application/json"}
-SSE = {"content-type": "text/event-stream"}
 
 
 @pytest.fixture(scope="module")
@@ -44,45 +54,15 @@ def endpoint(registry: Registry, name: str) -> Endpoint:
     return registry.endpoint(f"openrouter/{name}")
 
 
+def check(registry: Registry, name: str, body: Any, status: int = 200) -> BodyResult:
+    """Validate a JSON value (dict/list) or raw text (a stream) against an endpoint."""
+    return validate(endpoint(registry, name), body, status)
+
+
 # --- the committed cassettes -----------------------------------------------------------------
 
 
-def _cassette(name: str) -> list[dict[str, Any]]:
-    doc = json.loads((CASSETTES / f"{name}.json").read_text(encoding="utf-8"))
-    interactions: list[dict[str, Any]] = doc["interactions"]
-    return interactions
-
-
-def _interactions() -> list[Any]:
-    params = []
-    for name in ENDPOINTS:
-        for item in _cassette(name):
-            params.append(pytest.param(name, item, id=f"{name}: {item['name']}"))
-    return params
-
-
-def recorded(name: str, interaction: str) -> Any:
-    """A recorded body by its interaction name: parsed JSON, or the SSE lines."""
-    for item in _cassette(name):
-        if item["name"] == interaction:
-            body = item["response"]["body"]
-            return copy.deepcopy(body["json"] if "json" in body else body["sse"])
-    raise LookupError(f"{name}: no interaction named {interaction!r}")
-
-
-def check(registry: Registry, name: str, body: Any, status: int = 200) -> BodyResult:
-    """Validate a JSON value (dict/list) or raw text (a stream) against an endpoint."""
-    if isinstance(body, str):
-        return validate_response(endpoint(registry, name), status=status, body=body, headers=SSE)
-    raw = json.dumps(body).encode()
-    return validate_response(endpoint(registry, name), status=status, body=raw, headers=JSON)
-
-
-def describe(result: BodyResult) -> str:
-    return "; ".join(f"{v.location}: {v.message}" for v in result.violations) or "no violations"
-
-
-@pytest.mark.parametrize(("name", "item"), _interactions())
+@pytest.mark.parametrize(("name", "item"), interaction_params("openrouter", ENDPOINTS))
 def test_every_recorded_interaction_holds(
     registry: Registry, name: str, item: dict[str, Any]
 ) -> None:
@@ -90,10 +70,7 @@ def test_every_recorded_interaction_holds(
     status = response["status"]["code"]
     content_type = response["headers"]["Content-Type"][0]
     body = response["body"]
-    raw = "\n".join(body["sse"]) if "sse" in body else json.dumps(body["json"])
-    result = validate_response(
-        endpoint(registry, name), status=status, body=raw, headers={"content-type": content_type}
-    )
+    result = replay(endpoint(registry, name), response, headers={"content-type": content_type})
     assert result.ok, describe(result)
     erroneous = status >= 400 or (isinstance(body.get("json"), dict) and "error" in body["json"])
     erroneous = erroneous or any('"error":' in line for line in body.get("sse", []))
@@ -102,83 +79,42 @@ def test_every_recorded_interaction_holds(
 
 def test_every_endpoint_has_a_cassette_with_a_success_and_an_error(registry: Registry) -> None:
     for name in ENDPOINTS:
-        statuses = {item["response"]["status"]["code"] for item in _cassette(name)}
+        statuses = {item["response"]["status"]["code"] for item in interactions("openrouter", name)}
         assert 200 in statuses and any(s >= 400 for s in statuses), name
 
 
 def test_cassette_streams_end_with_done_and_a_blank_line() -> None:
-    for item in _cassette("chat_completions_stream"):
+    for item in interactions("openrouter", "chat_completions_stream"):
         lines = item["response"]["body"].get("sse")
         if lines is not None:
             assert "\n".join(lines).endswith("data: [DONE]\n\n"), item["name"]
 
 
-# --- building changed bodies -----------------------------------------------------------------
-
-Change = Callable[[Any], None]
-
-
-def _walk(body: Any, path: str) -> tuple[Any, str | int]:
-    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
-    node = body
-    for part in parents:
-        node = node[part]
-    return node, last
-
-
-def setting(path: str, value: Any) -> Change:
-    def change(body: Any) -> None:
-        node, last = _walk(body, path)
-        node[last] = value
-
-    return change
-
-
-def removing(path: str) -> Change:
-    def change(body: Any) -> None:
-        node, last = _walk(body, path)
-        del node[last]
-
-    return change
-
-
-def changed(body: Any, *changes: Change) -> Any:
-    body = copy.deepcopy(body)
-    for change in changes:
-        change(body)
-    return body
+# --- the recorded bodies the tests change ----------------------------------------------------
 
 
 def answer() -> Any:
-    return recorded("chat_completions", "a plain answer; usage without cost")
+    return recorded("openrouter", "chat_completions", "a plain answer; usage without cost")
 
 
 def tool_answer() -> Any:
-    return recorded("chat_completions", "content null on a tool call")
+    return recorded("openrouter", "chat_completions", "content null on a tool call")
 
 
 def model_list() -> Any:
-    return recorded("models", "the published model list (no pagination fields)")
+    return recorded("openrouter", "models", "the published model list (no pagination fields)")
 
 
 def key_info() -> Any:
-    return recorded("key", "a key with a monthly limit")
+    return recorded("openrouter", "key", "a key with a monthly limit")
 
 
 def credits() -> Any:
-    return recorded("credits", "credits purchased and used")
+    return recorded("openrouter", "credits", "credits purchased and used")
 
 
 def generation() -> Any:
-    return recorded("generation", "a generation's cost and tokens")
-
-
-def assert_violation(result: BodyResult, at: str, mentioning: str = "") -> None:
-    """A violation at this JSON pointer whose message mentions the given text."""
-    matches = [v for v in result.violations if v.instance_path == at and mentioning in v.message]
-    assert matches, (
-        f"expected a violation at {at or '/'!r} mentioning {mentioning!r}; got: {describe(result)}"
-    )
+    return recorded("openrouter", "generation", "a generation's cost and tokens")
 
 
 # --- published and real-world bodies hold ----------------------------------------------------
@@ -599,7 +535,7 @@ def test_an_unknown_tool_call_type_is_a_violation(registry: Registry) -> None:
 
 
 def published_error(status: int) -> Any:
-    for item in _cassette("chat_completions"):
+    for item in interactions("openrouter", "chat_completions"):
         if item["response"]["status"]["code"] == status:
             return copy.deepcopy(item["response"]["body"]["json"])
     raise LookupError(status)
@@ -666,7 +602,7 @@ def test_an_html_page_under_a_5xx_is_a_violation(registry: Registry) -> None:
 
 
 def test_an_error_under_http_200_takes_the_error_branch(registry: Registry) -> None:
-    body = recorded("chat_completions", "an upstream error under HTTP 200")
+    body = recorded("openrouter", "chat_completions", "an upstream error under HTTP 200")
     result = check(registry, "chat_completions", body, status=200)
     assert result.ok, describe(result)
     assert result.branch == "error"
@@ -674,7 +610,7 @@ def test_an_error_under_http_200_takes_the_error_branch(registry: Registry) -> N
 
 def test_an_error_under_http_200_with_a_string_code_is_a_violation(registry: Registry) -> None:
     body = changed(
-        recorded("chat_completions", "an upstream error under HTTP 200"),
+        recorded("openrouter", "chat_completions", "an upstream error under HTTP 200"),
         setting("error.code", "502"),
     )
     result = check(registry, "chat_completions", body, status=200)
@@ -696,30 +632,13 @@ def test_the_other_endpoints_take_the_error_shape_too(registry: Registry, name: 
 def stream_lines(
     interaction: str = "keep-alive comments, final usage chunk with choices [] and cost, [DONE]",
 ) -> list[str]:
-    lines: list[str] = recorded("chat_completions_stream", interaction)
+    lines: list[str] = recorded("openrouter", "chat_completions_stream", interaction)
     return lines
 
 
-def events_of(lines: list[str]) -> list[Any]:
-    """The JSON chunks of a recorded stream (without comments and [DONE])."""
-    return [json.loads(line[6:]) for line in lines if line.startswith("data: {")]
-
-
-def stream(*events: Any, done: bool = True, comments: bool = False) -> str:
-    """A stream body: each event (a dict, or raw text for a data line), then [DONE]."""
-    parts = [": OPENROUTER PROCESSING\n\n"] if comments else []
-    for event in events:
-        data = event if isinstance(event, str) else json.dumps(event, separators=(",", ":"))
-        parts.append(f"data: {data}\n\n")
-    if done:
-        parts.append("data: [DONE]\n\n")
-    return "".join(parts)
-
-
 def test_a_recorded_stream_rebuilt_from_its_events_holds(registry: Registry) -> None:
-    result = check(
-        registry, "chat_completions_stream", stream(*events_of(stream_lines()), comments=True)
-    )
+    body = ": OPENROUTER PROCESSING\n\n" + stream(*chunks_of(stream_lines()))
+    result = check(registry, "chat_completions_stream", body)
     assert result.ok, describe(result)
     assert result.branch == "success"
 
@@ -758,13 +677,13 @@ STREAM_HOLDS = [
 def test_real_world_stream_variations_hold(
     registry: Registry, build: Callable[[list[Any]], str]
 ) -> None:
-    result = check(registry, "chat_completions_stream", build(events_of(stream_lines())))
+    result = check(registry, "chat_completions_stream", build(chunks_of(stream_lines())))
     assert result.ok, describe(result)
 
 
 def test_a_stream_without_done_is_a_violation(registry: Registry) -> None:
     result = check(
-        registry, "chat_completions_stream", stream(*events_of(stream_lines()), done=False)
+        registry, "chat_completions_stream", stream(*chunks_of(stream_lines()), done=False)
     )
     assert any(v.kind == "sequence" and "[DONE]" in v.message for v in result.violations), describe(
         result
@@ -772,7 +691,7 @@ def test_a_stream_without_done_is_a_violation(registry: Registry) -> None:
 
 
 def test_data_after_done_is_a_violation(registry: Registry) -> None:
-    events = events_of(stream_lines())
+    events = chunks_of(stream_lines())
     body = stream(*events) + f"data: {json.dumps(events[1])}\n\n"
     result = check(registry, "chat_completions_stream", body)
     assert any(v.kind == "sequence" and "after" in v.message for v in result.violations), describe(
@@ -781,13 +700,13 @@ def test_data_after_done_is_a_violation(registry: Registry) -> None:
 
 
 def test_a_second_done_is_a_violation(registry: Registry) -> None:
-    body = stream(*events_of(stream_lines())) + "data: [DONE]\n\n"
+    body = stream(*chunks_of(stream_lines())) + "data: [DONE]\n\n"
     result = check(registry, "chat_completions_stream", body)
     assert any(v.kind == "sequence" for v in result.violations), describe(result)
 
 
 def test_content_after_the_usage_chunk_is_a_violation(registry: Registry) -> None:
-    events = events_of(stream_lines())
+    events = chunks_of(stream_lines())
     usage_chunk, content_chunk = events[-1], events[1]
     assert usage_chunk["choices"] == []
     result = check(registry, "chat_completions_stream", stream(*events, content_chunk))
@@ -796,7 +715,7 @@ def test_content_after_the_usage_chunk_is_a_violation(registry: Registry) -> Non
 
 
 def test_a_chunk_with_no_choices_and_no_usage_is_a_violation(registry: Registry) -> None:
-    events = events_of(stream_lines())
+    events = chunks_of(stream_lines())
     result = check(
         registry,
         "chat_completions_stream",
@@ -808,7 +727,7 @@ def test_a_chunk_with_no_choices_and_no_usage_is_a_violation(registry: Registry)
 
 
 def test_a_truncated_stream_is_a_violation(registry: Registry) -> None:
-    body = stream(*events_of(stream_lines()), done=False) + 'data: {"id":"chatcmpl-123","choi'
+    body = stream(*chunks_of(stream_lines()), done=False) + 'data: {"id":"chatcmpl-123","choi'
     result = check(registry, "chat_completions_stream", body)
     assert not result.ok
     assert result.truncated or any(v.kind == "sequence" for v in result.violations), describe(
@@ -817,7 +736,7 @@ def test_a_truncated_stream_is_a_violation(registry: Registry) -> None:
 
 
 def test_a_data_line_that_is_not_json_is_a_violation(registry: Registry) -> None:
-    events = events_of(stream_lines())
+    events = chunks_of(stream_lines())
     result = check(
         registry, "chat_completions_stream", stream(events[0], "OPENROUTER PROCESSING", *events[1:])
     )
@@ -858,7 +777,7 @@ CHUNK_BREAKS = [
 
 @pytest.mark.parametrize(("change", "at"), CHUNK_BREAKS)
 def test_a_broken_chunk_is_a_violation(registry: Registry, change: Change, at: str) -> None:
-    events = events_of(stream_lines())
+    events = chunks_of(stream_lines())
     events[0] = changed(events[0], change)
     result = check(registry, "chat_completions_stream", stream(*events))
     found = [
@@ -882,7 +801,7 @@ USAGE_CHUNK_BREAKS = [
 
 @pytest.mark.parametrize(("change", "at"), USAGE_CHUNK_BREAKS)
 def test_a_broken_usage_chunk_is_a_violation(registry: Registry, change: Change, at: str) -> None:
-    events = events_of(stream_lines())
+    events = chunks_of(stream_lines())
     events[-1] = changed(events[-1], change)
     result = check(registry, "chat_completions_stream", stream(*events))
     assert any(v.instance_path == at for v in result.violations), describe(result)
@@ -890,24 +809,26 @@ def test_a_broken_usage_chunk_is_a_violation(registry: Registry, change: Change,
 
 def test_a_mid_stream_error_takes_the_error_branch(registry: Registry) -> None:
     lines = recorded(
+        "openrouter",
         "chat_completions_stream",
         "an upstream error mid-stream: error chunk with finish_reason error",
     )
     result = check(registry, "chat_completions_stream", "\n".join(lines))
     assert result.ok, describe(result)
     assert result.branch == "error"
-    error_chunk = next(e for e in events_of(lines) if "error" in e)
+    error_chunk = next(e for e in chunks_of(lines) if "error" in e)
     assert error_chunk["choices"][0]["finish_reason"] == "error"
 
 
 def test_a_mid_stream_error_with_a_string_code_is_a_violation(registry: Registry) -> None:
     lines = recorded(
+        "openrouter",
         "chat_completions_stream",
         "an upstream error mid-stream: error chunk with finish_reason error",
     )
     events = [
         changed(e, setting("error.code", "server_error")) if "error" in e else e
-        for e in events_of(lines)
+        for e in chunks_of(lines)
     ]
     result = check(registry, "chat_completions_stream", stream(*events))
     assert result.branch == "error"

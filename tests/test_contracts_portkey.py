@@ -9,20 +9,31 @@ Bodies and headers come from the committed cassettes and are changed one at a ti
 
 from __future__ import annotations
 
-import copy
-import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contract_bodies import (
+    CONTRACTS,
+    Change,
+    assert_violation,
+    changed,
+    chunks_of,
+    content,
+    describe,
+    headers_of,
+    interaction,
+    interaction_params,
+    interactions,
+    removing,
+    replay,
+    setting,
+    stream,
+    validate,
+)
 from provider_contracts.registry import Endpoint, Registry
-from provider_contracts.validation import BodyResult, validate_response
+from provider_contracts.validation import BodyResult
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = ROOT / "contracts"
-CASSETTES = ROOT / "cassettes" / "portkey"
 ENDPOINTS = ["chat_completions", "chat_completions_stream", "models"]
 ROUTED = ["chat_completions", "chat_completions_stream"]
 
@@ -39,37 +50,14 @@ def endpoint(registry: Registry, name: str) -> Endpoint:
 # --- the committed cassettes -----------------------------------------------------------------
 
 
-def _cassette(name: str) -> list[dict[str, Any]]:
-    doc = json.loads((CASSETTES / f"{name}.json").read_text(encoding="utf-8"))
-    interactions: list[dict[str, Any]] = doc["interactions"]
-    return interactions
-
-
-def _interactions() -> list[Any]:
-    return [
-        pytest.param(name, item, id=f"{name}: {item['name']}")
-        for name in ENDPOINTS
-        for item in _cassette(name)
-    ]
-
-
-def _item(name: str, interaction: str) -> dict[str, Any]:
-    for item in _cassette(name):
-        if item["name"] == interaction:
-            return copy.deepcopy(item)
-    raise LookupError(f"{name}: no interaction named {interaction!r}")
-
-
-def recorded(name: str, interaction: str) -> Any:
+def recorded(name: str, interaction_name: str) -> Any:
     """A recorded body by its interaction name: parsed JSON, or the stream's text."""
-    body = _item(name, interaction)["response"]["body"]
-    return body["json"] if "json" in body else "\n".join(body["sse"])
+    return content(interaction("portkey", name, interaction_name)["response"]["body"])
 
 
-def recorded_headers(name: str, interaction: str) -> dict[str, str]:
+def recorded_headers(name: str, interaction_name: str) -> dict[str, str]:
     """A recorded response's headers as the contract sees them: {lower-cased name: first value}."""
-    headers = _item(name, interaction)["response"]["headers"]
-    return {k.lower(): v[0] for k, v in headers.items()}
+    return headers_of(interaction("portkey", name, interaction_name)["response"])
 
 
 def check(
@@ -82,20 +70,7 @@ def check(
     """Validate a JSON value or a stream's text, with these headers (the recorded ones by default)."""
     if headers is None:
         headers = dict(ROUTED_HEADERS) if status < 300 and name in ROUTED else {}
-    if isinstance(body, str):
-        headers = {**headers, "content-type": "text/event-stream"}
-        return validate_response(endpoint(registry, name), status, body, headers)
-    headers = {**headers, "content-type": "application/json"}
-    return validate_response(endpoint(registry, name), status, json.dumps(body).encode(), headers)
-
-
-def describe(result: BodyResult) -> str:
-    return "; ".join(f"{v.location}: {v.message}" for v in result.violations) or "no violations"
-
-
-def assert_violation(result: BodyResult, at: str, kind: str = "schema") -> None:
-    matches = [v for v in result.violations if v.instance_path == at and v.kind == kind]
-    assert matches, f"expected a {kind} violation at {at or '/'!r}; got: {describe(result)}"
+    return validate(endpoint(registry, name), body, status, headers)
 
 
 PUBLISHED = "Portkey's published chat completion: no logprobs, system_fingerprint null; cache MISS"
@@ -107,23 +82,19 @@ MODELS = "the published model list: total, slug and canonical_slug; no created o
 ROUTED_HEADERS = recorded_headers("chat_completions", PUBLISHED)
 
 
-@pytest.mark.parametrize(("name", "item"), _interactions())
+@pytest.mark.parametrize(("name", "item"), interaction_params("portkey", ENDPOINTS))
 def test_every_recorded_interaction_holds(
     registry: Registry, name: str, item: dict[str, Any]
 ) -> None:
-    response = item["response"]
-    status = response["status"]["code"]
-    body = response["body"]
-    raw = "\n".join(body["sse"]) if "sse" in body else json.dumps(body["json"])
-    headers = {k.lower(): v[0] for k, v in response["headers"].items()}
-    result = validate_response(endpoint(registry, name), status=status, body=raw, headers=headers)
+    status = item["response"]["status"]["code"]
+    result = replay(endpoint(registry, name), item["response"])
     assert result.ok, describe(result)
     assert result.branch == ("error" if status >= 400 else "success")
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
 def test_every_endpoint_has_a_cassette_with_a_success_and_an_error(name: str) -> None:
-    statuses = {item["response"]["status"]["code"] for item in _cassette(name)}
+    statuses = {item["response"]["status"]["code"] for item in interactions("portkey", name)}
     assert 200 in statuses and any(s >= 400 for s in statuses), statuses
 
 
@@ -131,46 +102,13 @@ def test_every_endpoint_has_a_cassette_with_a_success_and_an_error(name: str) ->
 def test_routed_successes_carry_the_portkey_headers_and_say_they_are_illustrative(
     name: str,
 ) -> None:
-    for item in _cassette(name):
+    for item in interactions("portkey", name):
         if item["response"]["status"]["code"] < 300:
             assert "x-portkey-trace-id" in item["response"]["headers"], item["name"]
             assert "illustrative" in item["source"], item["name"]
 
 
-# --- building changed bodies -----------------------------------------------------------------
-
-Change = Callable[[Any], None]
-
-
-def _walk(body: Any, path: str) -> tuple[Any, str | int]:
-    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
-    node = body
-    for part in parents:
-        node = node[part]
-    return node, last
-
-
-def setting(path: str, value: Any) -> Change:
-    def change(body: Any) -> None:
-        node, last = _walk(body, path)
-        node[last] = value
-
-    return change
-
-
-def removing(path: str) -> Change:
-    def change(body: Any) -> None:
-        node, last = _walk(body, path)
-        del node[last]
-
-    return change
-
-
-def changed(body: Any, *changes: Change) -> Any:
-    body = copy.deepcopy(body)
-    for change in changes:
-        change(body)
-    return body
+# --- the recorded bodies the tests change ----------------------------------------------------
 
 
 def answer() -> Any:
@@ -259,7 +197,7 @@ def test_a_missing_required_field_is_a_violation(
     registry: Registry, name: str, body: Any, field: str, at: str
 ) -> None:
     result = check(registry, name, changed(body, removing(field)))
-    assert_violation(result, at)
+    assert_violation(result, at, kind="schema")
 
 
 CHANGED_TYPE = [
@@ -280,7 +218,7 @@ def test_a_changed_type_is_a_violation(
     registry: Registry, name: str, body: Any, field: str, value: Any
 ) -> None:
     result = check(registry, name, changed(body, setting(field, value)))
-    assert_violation(result, "/" + field.replace(".", "/"))
+    assert_violation(result, "/" + field.replace(".", "/"), kind="schema")
 
 
 UNKNOWN_VALUE = [
@@ -310,7 +248,7 @@ def test_an_unknown_object_finish_reason_or_role_is_a_violation(
     registry: Registry, name: str, body: Any, field: str, value: Any
 ) -> None:
     result = check(registry, name, changed(body, setting(field, value)))
-    assert_violation(result, "/" + field.replace(".", "/"))
+    assert_violation(result, "/" + field.replace(".", "/"), kind="schema")
 
 
 # --- errors: the gateway's own, and the upstream's passed through -----------------------------
@@ -456,15 +394,7 @@ def test_error_responses_owe_no_portkey_headers(registry: Registry) -> None:
 
 
 def stream_events() -> list[Any]:
-    text = recorded("chat_completions_stream", STREAM)
-    return [json.loads(line[6:]) for line in text.split("\n") if line.startswith("data: {")]
-
-
-def stream(*events: Any, done: bool = True) -> str:
-    parts = [f"data: {json.dumps(event, separators=(',', ':'))}\n\n" for event in events]
-    if done:
-        parts.append("data: [DONE]\n\n")
-    return "".join(parts)
+    return chunks_of(recorded("chat_completions_stream", STREAM).split("\n"))
 
 
 def test_a_translated_stream_with_provider_on_each_chunk_holds(registry: Registry) -> None:

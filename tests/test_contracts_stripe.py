@@ -7,22 +7,28 @@ schema (each interaction's `source` says which). The failing ones change one thi
 
 from __future__ import annotations
 
-import copy
-import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
+from contract_bodies import (
+    CASSETTES,
+    CONTRACTS,
+    Change,
+    assert_violation,
+    at_path,
+    describe,
+    interaction_params,
+    interactions,
+    removing,
+    response,
+    setting,
+    validate,
+)
 from provider_contracts.registry import Registry
-from provider_contracts.validation import BodyResult, validate_response
+from provider_contracts.validation import BodyResult
 
-ROOT = Path(__file__).resolve().parents[1]
-REGISTRY = Registry.load(ROOT / "contracts")
-CASSETTES = ROOT / "cassettes" / "stripe"
-JSON = {"content-type": "application/json"}
+REGISTRY = Registry.load(CONTRACTS)
 ENDPOINTS = (
     "checkout_session_create",
     "checkout_session_retrieve",
@@ -34,82 +40,26 @@ ENDPOINTS = (
 )
 
 
-def interactions(endpoint: str) -> list[dict[str, Any]]:
-    data = json.loads((CASSETTES / f"{endpoint}.json").read_text(encoding="utf-8"))
-    return list(data["interactions"])
-
-
-def response(endpoint: str, name_starts: str) -> tuple[int, Any]:
-    """(status, JSON body) of the cassette interaction whose name starts with `name_starts`."""
-    for interaction in interactions(endpoint):
-        if interaction["name"].startswith(name_starts):
-            resp = interaction["response"]
-            return resp["status"]["code"], copy.deepcopy(resp["body"]["json"])
-    raise LookupError(f"no interaction named {name_starts!r}... in {endpoint}")
-
-
 def check(endpoint: str, status: int, body: Any) -> BodyResult:
-    ep = REGISTRY.endpoint(f"stripe/{endpoint}")
-    return validate_response(ep, status=status, body=orjson.dumps(body), headers=JSON)
-
-
-def described(result: BodyResult) -> str:
-    return "; ".join(f"{v.location}: {v.message}" for v in result.violations) or "no violations"
-
-
-def node(body: Any, path: str) -> Any:
-    for part in path.split(".") if path else ():
-        body = body[int(part)] if isinstance(body, list) else body[part]
-    return body
-
-
-Mutation = Callable[[Any], Any]
-
-
-def setting(path: str, value: Any) -> Mutation:
-    """Set a dotted path (list indexes as numbers) to `value`."""
-
-    def change(body: Any) -> Any:
-        parent, _, last = path.rpartition(".")
-        target = node(body, parent)
-        target[int(last) if isinstance(target, list) else last] = value
-        return body
-
-    return change
-
-
-def without(path: str) -> Mutation:
-    def change(body: Any) -> Any:
-        parent, _, last = path.rpartition(".")
-        del node(body, parent)[last]
-        return body
-
-    return change
+    return validate(REGISTRY.endpoint(f"stripe/{endpoint}"), body, status)
 
 
 def fixture(endpoint: str, name_starts: str, path: str = "") -> Any:
     """A body (or part of one) from another cassette, to put where it does not belong."""
-    return node(response(endpoint, name_starts)[1], path)
+    return at_path(response("stripe", endpoint, name_starts)[1], path)
 
 
 # --- the recorded interactions pass ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "interaction"),
-    [
-        pytest.param(endpoint, interaction, id=f"{endpoint}: {interaction['name']}")
-        for endpoint in ENDPOINTS
-        for interaction in interactions(endpoint)
-    ],
-)
+@pytest.mark.parametrize(("endpoint", "interaction"), interaction_params("stripe", ENDPOINTS))
 def test_a_stripe_interaction_holds_to_its_contract(
     endpoint: str, interaction: dict[str, Any]
 ) -> None:
     resp = interaction["response"]
     status = resp["status"]["code"]
     result = check(endpoint, status, resp["body"]["json"])
-    assert result.violations == (), described(result)
+    assert result.violations == (), describe(result)
     assert result.branch == ("success" if status < 300 else "error")
 
 
@@ -117,7 +67,7 @@ def test_a_stripe_interaction_holds_to_its_contract(
 def test_every_stripe_endpoint_has_a_cassette_with_a_success_and_the_error_schema_for_4xx_and_5xx(
     endpoint: str,
 ) -> None:
-    statuses = [i["response"]["status"]["code"] for i in interactions(endpoint)]
+    statuses = [i["response"]["status"]["code"] for i in interactions("stripe", endpoint)]
     assert any(200 <= s < 300 for s in statuses)
     ep = REGISTRY.endpoint(f"stripe/{endpoint}")
     for status in (400, 402, 404, 429, 500):
@@ -186,10 +136,10 @@ def test_every_stripe_endpoint_has_a_cassette_with_a_success_and_the_error_schem
         ),
     ],
 )
-def test_a_shape_stripe_documents_passes(endpoint: str, interaction: str, mutate: Mutation) -> None:
-    status, body = response(endpoint, interaction)
+def test_a_shape_stripe_documents_passes(endpoint: str, interaction: str, mutate: Change) -> None:
+    status, body = response("stripe", endpoint, interaction)
     result = check(endpoint, status, mutate(body))
-    assert result.violations == (), described(result)
+    assert result.violations == (), describe(result)
 
 
 # --- objects that would break a billing flow fail --------------------------------------------
@@ -208,7 +158,7 @@ BROKEN = [
     pytest.param(
         "checkout_session_create",
         OPEN,
-        without("url"),
+        removing("url"),
         "",
         "url",
         id="checkout session without the url to redirect to",
@@ -264,7 +214,7 @@ BROKEN = [
     pytest.param(
         "checkout_session_create",
         OPEN,
-        without("id"),
+        removing("id"),
         "",
         "id",
         id="checkout session without id",
@@ -272,7 +222,7 @@ BROKEN = [
     pytest.param(
         "checkout_session_retrieve",
         DONE,
-        without("payment_intent"),
+        removing("payment_intent"),
         "",
         "payment_intent",
         id="checkout session without payment_intent",
@@ -305,7 +255,7 @@ BROKEN = [
     pytest.param(
         "customer_create",
         CUSTOMER,
-        without("email"),
+        removing("email"),
         "",
         "email",
         id="customer without email",
@@ -370,7 +320,7 @@ BROKEN = [
     pytest.param(
         "payment_intent_create",
         NEW_PI,
-        without("client_secret"),
+        removing("client_secret"),
         "",
         "client_secret",
         id="payment intent without client_secret for the frontend",
@@ -386,7 +336,7 @@ BROKEN = [
     pytest.param(
         "payment_intent_retrieve",
         PAID_PI,
-        without("amount_received"),
+        removing("amount_received"),
         "",
         "amount_received",
         id="payment intent without amount_received",
@@ -411,7 +361,7 @@ BROKEN = [
     pytest.param(
         "event_retrieve",
         EVENT,
-        without("type"),
+        removing("type"),
         "",
         "type",
         id="event without type",
@@ -427,7 +377,7 @@ BROKEN = [
     pytest.param(
         "event_retrieve",
         EVENT,
-        without("data.object"),
+        removing("data.object"),
         "/data",
         "object",
         id="event without data.object",
@@ -475,7 +425,7 @@ BROKEN = [
     pytest.param(
         "event_retrieve",
         EVENT,
-        without("data.object.payment_status"),
+        removing("data.object.payment_status"),
         "/data/object",
         "payment_status",
         id="checkout.session.completed whose session lacks payment_status",
@@ -492,7 +442,7 @@ BROKEN = [
     pytest.param(
         "events_list",
         EVENTS,
-        without("has_more"),
+        removing("has_more"),
         "",
         "has_more",
         id="events list without has_more",
@@ -516,7 +466,7 @@ BROKEN = [
     pytest.param(
         "events_list",
         EVENTS,
-        without("data.2.data.object.amount_paid"),
+        removing("data.2.data.object.amount_paid"),
         "/data/2/data/object",
         "amount_paid",
         id="invoice.paid whose invoice lacks amount_paid",
@@ -541,7 +491,7 @@ BROKEN = [
     pytest.param(
         "payment_intent_create",
         CARD_ERROR,
-        without("error.type"),
+        removing("error.type"),
         "/error",
         "type",
         id="402 error without type",
@@ -567,17 +517,15 @@ BROKEN = [
 
 @pytest.mark.parametrize(("endpoint", "interaction", "mutate", "where", "words"), BROKEN)
 def test_a_stripe_answer_that_would_break_a_billing_flow_is_a_violation(
-    endpoint: str, interaction: str, mutate: Mutation, where: str, words: str
+    endpoint: str, interaction: str, mutate: Change, where: str, words: str
 ) -> None:
-    status, body = response(endpoint, interaction)
+    status, body = response("stripe", endpoint, interaction)
     result = check(endpoint, status, mutate(body))
-    assert any(v.instance_path == where and words in v.message for v in result.violations), (
-        described(result)
-    )
+    assert_violation(result, where, words)
 
 
 def test_no_cassette_holds_a_secret_key_or_a_client_secret() -> None:
-    for path in sorted(CASSETTES.glob("*.json")):
+    for path in sorted((CASSETTES / "stripe").glob("*.json")):
         text = path.read_text(encoding="utf-8")
         assert "sk_test_" not in text and "sk_live_" not in text and "rk_live_" not in text, path
         assert "_secret_" not in text, path

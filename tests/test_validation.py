@@ -126,3 +126,17 @@ def test_a_stream_endpoint_answers_errors_in_json(sample: Path) -> None:
     stream = Registry.load(sample / "contracts").endpoint("acme/chat_stream")
     result = validate_response(stream, 429, b'{"error": {"code": 429, "message": "slow down"}}')
     assert result.ok and result.branch == "error"
+
+
+def test_the_same_failure_through_two_schema_branches_is_reported_once(sample: Path) -> None:
+    schema = sample / "contracts" / "acme" / "schemas" / "completion.schema.json"
+    doc = json.loads(schema.read_text())
+    doc = {
+        "$schema": doc.pop("$schema"),
+        "allOf": [doc, {"properties": {"id": {"type": "string"}}}],
+    }
+    schema.write_text(json.dumps(doc))
+    chat = Registry.load(sample / "contracts").endpoint("acme/chat")
+    result = validate_response(chat, 200, json.dumps(_with("id", 42)), HEADERS)
+    assert [v.instance_path for v in result.violations] == ["/id"]
+    assert result.violations[0].schema_path == "/allOf/0/properties/id/type"

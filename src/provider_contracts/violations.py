@@ -60,14 +60,21 @@ def schema_violations(
     """Every schema violation of an instance (none at the cost of one fast check)."""
     if validator.is_valid(instance):
         return
+    seen: set[tuple[str, str]] = set()
     for error in validator.iter_errors(instance):
+        # A shared shape and the provider's narrowing of it (allOf) can fail on the same
+        # value for the same reason: one finding, with the first schema path, is enough.
+        key = (pointer(error.instance_path), error.message)
+        if key in seen:
+            continue
+        seen.add(key)
         path = list(error.evaluation_path)
         if path and path[0] == "$ref":  # the loader's own wrapper
             path = path[1:]
         yield Violation(
             kind="schema",
             message=_message(error),
-            instance_path=pointer(error.instance_path),
+            instance_path=key[0],
             schema_path=pointer(path),
             excerpt=excerpt(error.instance),
             event=event,

@@ -67,7 +67,7 @@ def test_the_text_report_names_interaction_paths_and_excerpts(sample: Path) -> N
     assert "#0 completion (status 200) at /choices/0/finish_reason" in text
     assert 'got: "banana"' in text
     assert "schema: /properties/choices/items/properties/finish_reason/enum" in text
-    assert text.rstrip().endswith("1 violations: contract violated")
+    assert text.rstrip().endswith("3 interactions, 1 violation: contract violated")
 
 
 def test_the_json_report_carries_the_same_result(sample: Path) -> None:

@@ -51,15 +51,12 @@ def render_finding(finding: Any) -> str:
 def _summary(endpoint: EndpointResult) -> str:
     if endpoint.outcome in ("missing", "unverified"):
         return "not verified"
-    count = len(endpoint.interactions)
-    parts = [f"{count} interaction{'s' if count != 1 else ''}"]
+    parts = [_count(len(endpoint.interactions), "interaction")]
     errors = sum(i.branch == "error" and i.status < 300 for i in endpoint.interactions)
     if errors:
         parts.append(f"{errors} took the error branch under a 2xx status")
     if endpoint.violations:
-        parts.append(
-            f"{len(endpoint.violations)} violation{'s' if len(endpoint.violations) != 1 else ''}"
-        )
+        parts.append(_count(len(endpoint.violations), "violation"))
     live = endpoint.provenance.get("recorded_live")
     source = endpoint.provenance.get("recorded_at") if live else endpoint.provenance.get("source")
     if isinstance(source, str):
@@ -76,7 +73,13 @@ def _totals(result: VerifyResult) -> str:
         2: "cassettes missing",
         3: "could not verify",
     }[result.exit_code]
-    return (
-        f"{providers}: {len(result.endpoints)} endpoints, {result.count('interactions')} "
-        f"interactions, {result.count('violations')} violations: {verdict}"
+    counts = (
+        _count(len(result.endpoints), "endpoint"),
+        _count(result.count("interactions"), "interaction"),
+        _count(result.count("violations"), "violation"),
     )
+    return f"{providers}: {', '.join(counts)}: {verdict}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"

@@ -122,15 +122,7 @@ def _result(item: Recording | Unreached) -> EndpointResult:
     shown = display(item.cassette.path)
     check = item.check
     interaction = item.cassette.interactions[0]
-    result = InteractionResult(
-        index=interaction.index,
-        name=interaction.name,
-        cassette=shown,
-        status=check.status,
-        branch=check.branch,
-        events=check.events,
-        violations=check.violations,
-    )
+    result = InteractionResult.of(interaction, shown, check)
     failed = bool(check.violations) or item.breaking
     note = None if item.previous is not None else NO_COMMITTED.format(provider=endpoint.provider)
     return EndpointResult(

@@ -30,7 +30,7 @@ from .errors import ContractsError, CouldNotVerify
 from .probes import Probe, plan
 from .registry import Endpoint, Provider
 from .schemas import SchemaStore
-from .validation import BodyResult, validate_response
+from .validation import BodyResult, validate_recorded
 
 __all__ = [
     "KEY_LEFT",
@@ -181,14 +181,7 @@ def _recording(
     cassette = Cassette(path, _provenance(provider, probe, recorded_at), (scrubbed,))
     if key in cassettes.dumps(cassettes.to_dict(cassette)).decode("utf-8", "replace"):
         raise ContractsError(KEY_LEFT.format(endpoint=endpoint.id, var=provider.auth.env))
-    response = scrubbed.response
-    check = validate_response(
-        endpoint,
-        response.status,
-        response.body,
-        headers={k: v[0] for k, v in response.headers.items() if v},
-        store=store,
-    )
+    check = validate_recorded(endpoint, scrubbed.response, store)
     previous = _committed(committed, endpoint)
     drift = tuple(compare_interactions(previous, cassette, endpoint)) if previous else ()
     return Recording(endpoint, cassette, previous, check, drift, attempts, probe.wanted)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .cassettes import Body
+from .cassettes import Body, RecordedResponse
 from .registry import Endpoint, SchemaRef
 from .schemas import SchemaStore, store_for
 from .streams import check_stream
 from .violations import Violation, excerpt, schema_violations
 
-__all__ = ["BodyResult", "Violation", "validate_response"]
+__all__ = ["BodyResult", "Violation", "validate_recorded", "validate_response"]
 
 Branch = Literal["success", "error"]
 
@@ -69,6 +69,14 @@ def validate_response(
             truncated=checked.truncated,
         )
     return _json(endpoint, status, body, store, header_violations)
+
+
+def validate_recorded(
+    endpoint: Endpoint, response: RecordedResponse, store: SchemaStore | None = None
+) -> BodyResult:
+    """Check a recorded response, its headers included, against the endpoint's contract."""
+    headers = {name: values[0] for name, values in response.headers.items() if values}
+    return validate_response(endpoint, response.status, response.body, headers, store)
 
 
 def _json(

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .cassettes import cassette_paths, read
+from .cassettes import Interaction, cassette_paths, read
 from .files import display
 from .registry import Endpoint
 from .schemas import SchemaStore, store_for
-from .validation import validate_response
+from .validation import BodyResult, validate_recorded
 from .violations import Violation
 
 __all__ = ["EndpointResult", "InteractionResult", "VerifyResult", "verify_offline"]
@@ -39,6 +39,18 @@ class InteractionResult:
     @property
     def label(self) -> str:
         return f"#{self.index} {self.name}" if self.name else f"#{self.index}"
+
+    @classmethod
+    def of(cls, interaction: Interaction, cassette: str, checked: BodyResult) -> InteractionResult:
+        return cls(
+            index=interaction.index,
+            name=interaction.name,
+            cassette=cassette,
+            status=checked.status,
+            branch=checked.branch,
+            events=checked.events,
+            violations=checked.violations,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +123,8 @@ def verify_endpoint(endpoint: Endpoint, cassettes_root: Path, store: SchemaStore
         provenance = provenance or cassette.provenance
         shown = display(path)
         for interaction in cassette.interactions:
-            response = interaction.response
-            checked = validate_response(
-                endpoint,
-                response.status,
-                response.body,
-                headers={k: v[0] for k, v in response.headers.items() if v},
-                store=store,
-            )
-            results.append(
-                InteractionResult(
-                    index=interaction.index,
-                    name=interaction.name,
-                    cassette=shown,
-                    status=response.status,
-                    branch=checked.branch,
-                    events=checked.events,
-                    violations=checked.violations,
-                )
-            )
+            checked = validate_recorded(endpoint, interaction.response, store)
+            results.append(InteractionResult.of(interaction, shown, checked))
     failed = any(r.violations for r in results)
     return EndpointResult(
         endpoint.id,

@@ -239,6 +239,36 @@ def test_actionlint_finds_nothing_in_the_workflows() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _tool(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def test_the_workflows_match_githubs_workflow_schema() -> None:
+    # check-jsonschema ships SchemaStore's github-workflow schema: no network needed.
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *files],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_no_security_problem_in_the_workflows() -> None:
+    result = subprocess.run(
+        [_tool("zizmor"), "--offline", "--no-progress", "--config", str(REPO / ".github" / "zizmor.yml"),
+         str(WORKFLOWS)],
+        capture_output=True, text=True, check=False, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["contracts-nightly.yml", "staging-deploy.yml", "ci.yml"])
+def test_checkouts_do_not_persist_the_token(name: str) -> None:
+    steps = [step for job in _load(name)["jobs"].values() for step in job["steps"]]
+    checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
 # --- .pre-commit-config.yaml ---------------------------------------------------------------
 
 

@@ -81,3 +81,16 @@ def test_a_bad_from_names_the_contract_file(root: Path, value: str, problem: str
     with pytest.raises(ContractError) as raised:
         plan(provider, [provider.endpoints["checkout_session_retrieve"]])
     assert "checkout_session_retrieve.yaml: probe.path_params.id " + problem in str(raised.value)
+
+
+def test_a_query_value_may_come_from_another_answer(root: Path) -> None:
+    provider = Registry.load(root / "contracts").provider("openrouter")
+    probes = plan(provider, [provider.endpoints["generation"]])
+    assert [(p.endpoint.name, p.wanted) for p in probes] == [
+        ("chat_completions", False),
+        ("generation", True),
+    ]
+    [need] = probes[1].needs
+    assert (need.location, need.param, need.endpoint) == ("query", "id", "chat_completions")
+    assert "id" not in probes[1].query
+    assert probes[1].with_params({}, {"id": "gen-1"}).query == {"id": "gen-1"}

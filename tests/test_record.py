@@ -189,10 +189,10 @@ def test_dry_run_lists_the_calls_and_their_cost_and_makes_none(
     assert server.exchanges == []
     lines = result.stdout.splitlines()
     assert any(
-        line.startswith("openrouter/chat_completions ") and "~$1e-05" in line for line in lines
+        line.startswith("openrouter/chat_completions ") and "~$0.00001" in line for line in lines
     )
     assert lines[-1] == (
-        "6 calls, estimated cost $2e-05; none made (--dry-run); "
+        "6 calls, estimated cost $0.00002; none made (--dry-run); "
         "OPENROUTER_API_KEY is not set: export it before recording"
     )
 

@@ -1,8 +1,8 @@
 """Probes: each endpoint's cheapest live request (its contract's `probe:`), ready to send.
 
-A probe may need a value from another endpoint's fresh answer: a path parameter written
-`from:ENDPOINT` takes that answer's `id`, `from:ENDPOINT:PATH` the value at PATH
-(`from:events_list:data[0].id`). `plan` orders the probes so that every such endpoint is
+A probe may need a value from another endpoint's fresh answer: a path parameter or a
+query value written `from:ENDPOINT` takes that answer's `id`, `from:ENDPOINT:PATH` the
+value at PATH (`from:events_list:data[0].id`). `plan` orders the probes so that every such endpoint is
 called first, adding it to the run when it was not asked for.
 """
 
@@ -22,20 +22,21 @@ __all__ = ["Need", "Probe", "plan"]
 
 _FROM = "from:"
 BAD_FROM = (
-    "{where}: probe.path_params.{name} {problem}; write from:ENDPOINT or from:ENDPOINT:PATH "
+    "{where}: probe.{name} {problem}; write from:ENDPOINT or from:ENDPOINT:PATH "
     "(contracts/README.md)"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Need:
-    """A path parameter filled from another endpoint's fresh answer."""
+    """A path parameter or query value filled from another endpoint's fresh answer."""
 
     param: str
     endpoint: str  # the endpoint's name, same provider
     path: tuple[jsonpath.Token, ...]
     text: str  # as written, for messages
     field: str = "id"  # the path as written
+    location: str = "path_params"  # or "query"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,10 @@ class Probe:
     def url(self) -> str:
         return self.base_url.rstrip("/") + self.path
 
-    def with_params(self, values: Mapping[str, str]) -> Probe:
-        return replace(self, path_params={**self.path_params, **values})
+    def with_params(self, values: Mapping[str, str], query: Mapping[str, str] = {}) -> Probe:  # noqa: B006 - never mutated
+        return replace(
+            self, path_params={**self.path_params, **values}, query={**self.query, **query}
+        )
 
 
 def plan(
@@ -94,7 +97,7 @@ def plan(
                 raise ContractError(
                     BAD_FROM.format(
                         where=display(endpoint.file),
-                        name=need.param,
+                        name=f"{need.location}.{need.param}",
                         problem=f"makes a cycle through {need.endpoint}",
                     )
                 )
@@ -112,26 +115,31 @@ def _probe(endpoint: Endpoint, base_url: str, wanted: bool, known: set[str]) -> 
     spec = endpoint.probe
     where = display(endpoint.file)
     params: dict[str, str] = {}
+    query: dict[str, str] = {}
     needs: list[Need] = []
-    for name, value in dict(spec.get("path_params") or {}).items():
-        text = str(value)
-        if not text.startswith(_FROM):
-            params[str(name)] = text
-            continue
-        source, _, path_text = text[len(_FROM) :].partition(":")
-        if source not in known:
-            raise ContractError(
-                BAD_FROM.format(
-                    where=where,
-                    name=name,
-                    problem=f"names {source!r}, not an endpoint of {endpoint.provider}",
+    for location, filled in (("path_params", params), ("query", query)):
+        for name, value in dict(spec.get(location) or {}).items():
+            text = _form_value(value)
+            if not text.startswith(_FROM):
+                filled[str(name)] = text
+                continue
+            label = f"{location}.{name}"
+            source, _, path_text = text[len(_FROM) :].partition(":")
+            if source not in known:
+                raise ContractError(
+                    BAD_FROM.format(
+                        where=where,
+                        name=label,
+                        problem=f"names {source!r}, not an endpoint of {endpoint.provider}",
+                    )
                 )
-            )
-        try:
-            path = jsonpath.parse(path_text or "id")
-        except ValueError as exc:
-            raise ContractError(BAD_FROM.format(where=where, name=name, problem=str(exc))) from None
-        needs.append(Need(str(name), source, path, text, path_text or "id"))
+            try:
+                path = jsonpath.parse(path_text or "id")
+            except ValueError as exc:
+                raise ContractError(
+                    BAD_FROM.format(where=where, name=label, problem=str(exc))
+                ) from None
+            needs.append(Need(str(name), source, path, text, path_text or "id", location))
     form = spec.get("form")
     return Probe(
         endpoint=endpoint,
@@ -139,7 +147,7 @@ def _probe(endpoint: Endpoint, base_url: str, wanted: bool, known: set[str]) -> 
         headers={str(k): str(v) for k, v in dict(spec.get("headers") or {}).items()},
         json=spec.get("json"),
         form={str(k): _form_value(v) for k, v in form.items()} if isinstance(form, dict) else None,
-        query={str(k): _form_value(v) for k, v in dict(spec.get("query") or {}).items()},
+        query=query,
         path_params=params,
         needs=tuple(needs),
         cost_usd=float(spec.get("estimated_cost_usd") or 0.0),

@@ -145,7 +145,7 @@ def _fill(
     probe: Probe, done: Mapping[str, Recording | Unreached], answers: Mapping[str, Interaction]
 ) -> Probe | str:
     """The probe with the ids it needs from earlier answers, or why it cannot be sent."""
-    values = {}
+    values: dict[str, dict[str, str]] = {"path_params": {}, "query": {}}
     for need in probe.needs:
         if isinstance(done.get(need.endpoint), Unreached) or need.endpoint not in answers:
             return NEEDS_UNREACHED.format(param=need.param, source=need.endpoint)
@@ -157,8 +157,8 @@ def _fill(
             return NEEDS_VALUE.format(
                 param=need.param, source=need.endpoint, status=response.status, path=need.field
             )
-        values[need.param] = str(value)
-    return probe.with_params(values)
+        values[need.location][need.param] = str(value)
+    return probe.with_params(values["path_params"], values["query"])
 
 
 def _recording(

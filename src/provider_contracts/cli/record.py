@@ -129,11 +129,11 @@ def _dry_run(probes: list[Probe], var: str) -> None:
         extra = "" if probe.wanted else "  [needed by a later call]"
         click.echo(
             f"{probe.endpoint.id.ljust(width)}  {probe.method:<6} {probe.url}{needs}"
-            f"  ~${probe.cost_usd:g}{extra}"
+            f"  ~{_usd(probe.cost_usd)}{extra}"
         )
     state = "is set" if os.environ.get(var) else "is not set: export it before recording"
     click.echo(
-        f"{len(probes)} calls, estimated cost ${total:g}; none made (--dry-run); {var} {state}"
+        f"{len(probes)} calls, estimated cost {_usd(total)}; none made (--dry-run); {var} {state}"
     )
 
 
@@ -173,3 +173,8 @@ def _counts(findings: tuple[Any, ...]) -> str:
 
 def _field(finding: Any, name: str) -> Any:
     return finding.get(name) if isinstance(finding, dict) else getattr(finding, name, None)
+
+
+def _usd(amount: float) -> str:
+    """Dollars as a person writes them: $0.00002, not $2e-05."""
+    return "$" + (f"{amount:.6f}".rstrip("0").rstrip(".") or "0")

@@ -70,9 +70,11 @@ class Probe:
     def url(self) -> str:
         return self.base_url.rstrip("/") + self.path
 
-    def with_params(self, values: Mapping[str, str], query: Mapping[str, str] = {}) -> Probe:  # noqa: B006 - never mutated
+    def with_params(
+        self, values: Mapping[str, str], query: Mapping[str, str] | None = None
+    ) -> Probe:
         return replace(
-            self, path_params={**self.path_params, **values}, query={**self.query, **query}
+            self, path_params={**self.path_params, **values}, query={**self.query, **(query or {})}
         )
 
 

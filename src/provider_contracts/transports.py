@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 import httpx
 
-from .forwarding import Forwarder
+from .forwarding import Forwarder, Outgoing
 from .playback import Recording, Replayer
 
 __all__ = [
@@ -95,29 +95,13 @@ class LiveTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        outgoing = self.forwarder.prepare(
-            request.method, str(request.url), body, list(request.headers.multi_items())
-        )
-        sent = httpx.Request(
-            request.method,
-            outgoing.url,
-            headers=outgoing.headers,
-            content=body,
-            extensions=request.extensions,
-        )
+        outgoing, sent = _forwarded(self.forwarder, request, body)
         response = self.inner.handle_request(sent)
         try:
             content = response.read()
         finally:
             response.close()
-        recording = self.forwarder.received(
-            outgoing,
-            response.status_code,
-            response.reason_phrase,
-            list(response.headers.multi_items()),
-            content,
-        )
-        return to_response(recording)
+        return _answered(self.forwarder, outgoing, response, content)
 
     def close(self) -> None:
         self.inner.close()
@@ -132,29 +116,44 @@ class AsyncLiveTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        outgoing = self.forwarder.prepare(
-            request.method, str(request.url), body, list(request.headers.multi_items())
-        )
-        sent = httpx.Request(
-            request.method,
-            outgoing.url,
-            headers=outgoing.headers,
-            content=body,
-            extensions=request.extensions,
-        )
+        outgoing, sent = _forwarded(self.forwarder, request, body)
         response = await self.inner.handle_async_request(sent)
         try:
             content = await response.aread()
         finally:
             await response.aclose()
-        recording = self.forwarder.received(
-            outgoing,
-            response.status_code,
-            response.reason_phrase,
-            list(response.headers.multi_items()),
-            content,
-        )
-        return to_response(recording)
+        return _answered(self.forwarder, outgoing, response, content)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _forwarded(
+    forwarder: Forwarder, request: httpx.Request, body: bytes
+) -> tuple[Outgoing, httpx.Request]:
+    """The request as the provider gets it: its real URL and the key's header added."""
+    outgoing = forwarder.prepare(
+        request.method, str(request.url), body, list(request.headers.multi_items())
+    )
+    sent = httpx.Request(
+        request.method,
+        outgoing.url,
+        headers=outgoing.headers,
+        content=body,
+        extensions=request.extensions,
+    )
+    return outgoing, sent
+
+
+def _answered(
+    forwarder: Forwarder, outgoing: Outgoing, response: httpx.Response, content: bytes
+) -> httpx.Response:
+    """The provider's answer checked and kept by the forwarder, handed back for replay."""
+    recording = forwarder.received(
+        outgoing,
+        response.status_code,
+        response.reason_phrase,
+        list(response.headers.multi_items()),
+        content,
+    )
+    return to_response(recording)

@@ -143,8 +143,8 @@ def main() -> None:
     parser.add_argument("--deepdiff-repeat", type=int, default=1)
     args = parser.parse_args()
 
-    from provider_contracts.drift import compare
-    from provider_contracts.registry import Registry
+    from provider_contracts.contract.registry import Registry
+    from provider_contracts.drift.core import compare
 
     old = models_body(1, args.models, changed=False)
     new = models_body(2, args.models, changed=True)

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import orjson
 
-from provider_contracts.drift import Finding
-from provider_contracts.gate import Waiver, evaluate, read_report
-from provider_contracts.registry import Registry
+from provider_contracts.contract.registry import Registry
+from provider_contracts.contract.violations import Violation
+from provider_contracts.drift.core import Finding
+from provider_contracts.gate.gate import Waiver, evaluate, read_report
 from provider_contracts.reports import RENDERERS
-from provider_contracts.verify import EndpointResult, InteractionResult, VerifyResult
-from provider_contracts.violations import Violation
+from provider_contracts.verify.offline import EndpointResult, InteractionResult, VerifyResult
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -28,10 +28,10 @@ import httpx
 import orjson
 import respx
 
-from provider_contracts import cassettes
-from provider_contracts.playback import Replayer, Selection, candidates
-from provider_contracts.transports import ReplayTransport
-from provider_contracts.workspace import workspace
+from provider_contracts.cassettes import cassette as cassettes
+from provider_contracts.project import workspace
+from provider_contracts.replay.playback import Replayer, Selection, candidates
+from provider_contracts.replay.transports import ReplayTransport
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://openrouter.ai/api/v1"

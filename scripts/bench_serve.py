@@ -38,13 +38,13 @@ from typing import Any, ClassVar
 import httpx
 import orjson
 
-from provider_contracts import cassettes
-from provider_contracts.calls import RetryPolicy
+from provider_contracts.cassettes import cassette as cassettes
+from provider_contracts.contract.registry import Registry
+from provider_contracts.contract.schemas import store_for
 from provider_contracts.files import write_atomic
-from provider_contracts.record import record_provider
-from provider_contracts.registry import Registry
-from provider_contracts.replay import ReplayServer
-from provider_contracts.schemas import store_for
+from provider_contracts.live.caller import RetryPolicy
+from provider_contracts.live.record import record_provider
+from provider_contracts.replay.server import ReplayServer
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_BYTES = 1_500_000

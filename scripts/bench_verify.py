@@ -100,8 +100,8 @@ def floor(files: list[Path]) -> None:
 
 
 def verify(root: Path) -> int:
-    from provider_contracts.registry import Registry
-    from provider_contracts.verify import verify_offline
+    from provider_contracts.contract.registry import Registry
+    from provider_contracts.verify.offline import verify_offline
 
     registry = Registry.load(root / "contracts")
     endpoints = registry.select(["openrouter/chat_completions", "openrouter/models"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from provider_contracts.replay import ReplayServer
+from provider_contracts.replay.server import ReplayServer
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_OPENROUTER_KEY = "sk-or-v1-" + "0123456789abcdef" * 4

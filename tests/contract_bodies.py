@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from provider_contracts.registry import Endpoint
-from provider_contracts.validation import BodyResult, validate_response
+from provider_contracts.contract.registry import Endpoint
+from provider_contracts.contract.validation import BodyResult, validate_response
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "contracts"

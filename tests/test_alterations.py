@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts.alterations import ALTER_HELP, Alteration, Counter, alter_body, parse
 from provider_contracts.errors import InputError
+from provider_contracts.replay.alterations import ALTER_HELP, Alteration, Counter, alter_body, parse
 
 BODY = {
     "id": "c1",

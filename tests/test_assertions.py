@@ -9,9 +9,9 @@ import pytest
 
 from provider_contracts import ContractAssertionError, assert_contract
 from provider_contracts.assertions import BROKEN, NOT_A_RESPONSE, ContractValidator
-from provider_contracts.cassettes import Body
+from provider_contracts.cassettes.cassette import Body
 from provider_contracts.errors import UnknownName
-from provider_contracts.workspace import workspace
+from provider_contracts.project import workspace
 
 GOOD = {
     "id": "cmpl-1",
@@ -102,7 +102,7 @@ def test_an_unknown_endpoint_suggests_the_closest(sample: Path) -> None:
 def test_without_a_root_the_configured_project_is_used(
     sample: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from provider_contracts import workspace as module
+    from provider_contracts import project as module
 
     monkeypatch.setattr(module, "_CONFIGURED", [sample])
     assert assert_contract(GOOD, "acme/chat").ok

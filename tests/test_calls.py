@@ -14,16 +14,16 @@ import orjson
 import pytest
 
 from _live import FAKE_STRIPE_KEY, make_project
-from provider_contracts.calls import (
+from provider_contracts.contract.registry import Registry
+from provider_contracts.errors import CouldNotVerify, InputError
+from provider_contracts.live.caller import (
     GAVE_UP,
     PROBE_NAME,
     Caller,
     RetryPolicy,
     parse_retry_after,
 )
-from provider_contracts.errors import CouldNotVerify, InputError
-from provider_contracts.probes import Probe, plan
-from provider_contracts.registry import Registry
+from provider_contracts.live.probes import Probe, plan
 
 KEY = "sk-or-v1-" + "ab" * 32
 OK_CHAT = {"id": "gen-1", "object": "chat.completion", "choices": []}

@@ -9,8 +9,8 @@ import vcr
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts import cassettes
-from provider_contracts.cassettes import Body
+from provider_contracts.cassettes import cassette as cassettes
+from provider_contracts.cassettes.cassette import Body
 from provider_contracts.errors import CassetteError
 
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 
 from provider_contracts.cli import cli
 from provider_contracts.cli.new import ONLY_OPENAI_COMPATIBLE
-from provider_contracts.registry import Registry
-from provider_contracts.replay import ReplayServer
+from provider_contracts.contract.registry import Registry
+from provider_contracts.replay.server import ReplayServer
 from provider_contracts.scaffold import ALREADY_EXISTS, BAD_BASE_URL, BAD_KEY_ENV, BAD_NAME
 
 REPO = Path(__file__).resolve().parents[1]

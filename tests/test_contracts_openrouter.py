@@ -32,8 +32,8 @@ from contract_bodies import (
     stream,
     validate,
 )
-from provider_contracts.registry import Endpoint, Registry
-from provider_contracts.validation import BodyResult, validate_response
+from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.contract.validation import BodyResult, validate_response
 
 ENDPOINTS = [
     "chat_completions",

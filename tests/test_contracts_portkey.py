@@ -31,8 +31,8 @@ from contract_bodies import (
     stream,
     validate,
 )
-from provider_contracts.registry import Endpoint, Registry
-from provider_contracts.validation import BodyResult
+from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.contract.validation import BodyResult
 
 ENDPOINTS = ["chat_completions", "chat_completions_stream", "models"]
 ROUTED = ["chat_completions", "chat_completions_stream"]

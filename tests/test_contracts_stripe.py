@@ -25,8 +25,8 @@ from contract_bodies import (
     setting,
     validate,
 )
-from provider_contracts.registry import Registry
-from provider_contracts.validation import BodyResult
+from provider_contracts.contract.registry import Registry
+from provider_contracts.contract.validation import BodyResult
 
 REGISTRY = Registry.load(CONTRACTS)
 ENDPOINTS = (

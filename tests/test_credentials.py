@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from _live import FAKE_STRIPE_KEY, make_project
-from provider_contracts.credentials import LIVE_STRIPE_KEY, auth_headers, key_for
+from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import MISSING_CREDENTIAL, InputError, MissingCredential
-from provider_contracts.registry import Registry
+from provider_contracts.live.credentials import LIVE_STRIPE_KEY, auth_headers, key_for
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts import drift
-from provider_contracts.cassettes import Body, Cassette, Interaction, RecordedResponse, read
-from provider_contracts.drift import REASONS, Finding, compare, compare_interactions, shape, worst
-from provider_contracts.registry import Endpoint, Registry
+from provider_contracts.cassettes.cassette import (
+    Body,
+    Cassette,
+    Interaction,
+    RecordedResponse,
+    read,
+)
+from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.drift import core as drift
+from provider_contracts.drift.core import (
+    REASONS,
+    Finding,
+    compare,
+    compare_interactions,
+    shape,
+    worst,
+)
 
 SAMPLE = Path(__file__).parent / "data" / "sample"
 

@@ -6,17 +6,17 @@ import orjson
 import pytest
 import yaml
 
-from provider_contracts.cassettes import read
+from provider_contracts.cassettes.cassette import read
+from provider_contracts.cassettes.scrub import REDACTED
 from provider_contracts.errors import ContractError, MissingCredential, UnmatchedRequest
-from provider_contracts.forwarding import (
+from provider_contracts.live.forward import (
     BAD_BASE_URL,
     SCRATCH_SOURCE,
     Forwarder,
     Scratch,
     base_url_for,
 )
-from provider_contracts.scrub import REDACTED
-from provider_contracts.workspace import workspace
+from provider_contracts.project import workspace
 
 ACME = "https://api.acme.test/v1"
 KEY = "sk-acme-0123456789"

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provider_contracts.contract.violations import Violation
 from provider_contracts.errors import ContractError, InputError, ReportError
-from provider_contracts.gate import (
+from provider_contracts.gate.gate import (
     DEFAULT_MAX_AGE,
     GateResult,
     Report,
@@ -27,8 +28,7 @@ from provider_contracts.gate import (
     to_dict,
 )
 from provider_contracts.reports import json as json_report
-from provider_contracts.verify import EndpointResult, InteractionResult, VerifyResult
-from provider_contracts.violations import Violation
+from provider_contracts.verify.offline import EndpointResult, InteractionResult, VerifyResult
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ENDPOINTS = ["openrouter/models", "openrouter/key", "stripe/customer_create"]

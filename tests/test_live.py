@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from _live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
-from provider_contracts.alterations import parse
-from provider_contracts.calls import RetryPolicy
 from provider_contracts.cli import cli
+from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import MISSING_CREDENTIAL
-from provider_contracts.live import NO_COMMITTED, SCRATCH_IN_CASSETTES, verify_live
-from provider_contracts.registry import Registry
-from provider_contracts.replay import ReplayServer
+from provider_contracts.live.caller import RetryPolicy
+from provider_contracts.replay.alterations import parse
+from provider_contracts.replay.server import ReplayServer
+from provider_contracts.verify.live import NO_COMMITTED, SCRATCH_IN_CASSETTES, verify_live
 
 FAST = ("--retries", "1", "--backoff", "0.01", "--timeout", "0.3", "--deadline", "3")
 KEYS = {"OPENROUTER_API_KEY": FAKE_OPENROUTER_KEY, "STRIPE_API_KEY": FAKE_STRIPE_KEY}

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts.matching import (
+from provider_contracts.contract.registry import Registry
+from provider_contracts.replay.matching import (
     MORE,
     NO_CANDIDATES,
     Candidate,
@@ -19,7 +20,6 @@ from provider_contracts.matching import (
     base_path,
     match,
 )
-from provider_contracts.registry import Registry
 
 BASE = "https://api.acme.test/v1"
 

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts.cassettes import read
+from provider_contracts.cassettes.cassette import read
 from provider_contracts.errors import CassetteError, InputError, UnmatchedRequest
-from provider_contracts.playback import (
+from provider_contracts.project import workspace
+from provider_contracts.replay.playback import (
     NO_CASSETTE,
     Replayer,
     Selection,
@@ -18,7 +19,6 @@ from provider_contracts.playback import (
     event_chunks,
     recordings,
 )
-from provider_contracts.workspace import workspace
 
 CHAT = "https://api.acme.test/v1/chat/completions"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from _live import make_project
+from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import ContractError
-from provider_contracts.probes import plan
-from provider_contracts.registry import Registry
+from provider_contracts.live.probes import plan
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from provider_contracts.cassettes import read
+from provider_contracts.cassettes.cassette import read
 from provider_contracts.pytest_plugin import (
     NO_MARKER,
     RESPX_IS_REPLAY_ONLY,

@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from _live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
-from provider_contracts.cassettes import read
+from provider_contracts.cassettes.cassette import read
 from provider_contracts.cli import cli
-from provider_contracts.credentials import LIVE_STRIPE_KEY
 from provider_contracts.errors import MISSING_CREDENTIAL
-from provider_contracts.replay import ReplayServer
+from provider_contracts.live.credentials import LIVE_STRIPE_KEY
+from provider_contracts.replay.server import ReplayServer
 
 FAST = ("--retries", "2", "--backoff", "0.01", "--timeout", "0.5", "--deadline", "5")
 OPENROUTER_ENV = {"OPENROUTER_API_KEY": FAKE_OPENROUTER_KEY}
@@ -71,7 +71,7 @@ def record(
 
 
 def alter(server: ReplayServer, *specs: str) -> None:
-    from provider_contracts.alterations import parse
+    from provider_contracts.replay.alterations import parse
 
     server.alterations = [parse(spec) for spec in specs]
 
@@ -374,10 +374,10 @@ def test_a_recording_killed_mid_write_leaves_the_old_cassette(
 def test_a_key_echoed_in_a_form_no_scrub_rule_knows_is_still_masked(root: Path) -> None:
     import httpx
 
-    from provider_contracts.record import Recording, record_provider
-    from provider_contracts.registry import Registry
-    from provider_contracts.schemas import store_for
-    from provider_contracts.scrub import REDACTED
+    from provider_contracts.cassettes.scrub import REDACTED
+    from provider_contracts.contract.registry import Registry
+    from provider_contracts.contract.schemas import store_for
+    from provider_contracts.live.record import Recording, record_provider
 
     key = "plain" + "7" * 30  # no known prefix, sent back bare
 

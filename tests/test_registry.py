@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from provider_contracts.contract.registry import Registry, find_root
 from provider_contracts.errors import ContractError, UnknownName
-from provider_contracts.registry import Registry, find_root
 
 
 def test_providers_and_endpoints_load_from_the_folder(sample: Path) -> None:

@@ -16,10 +16,10 @@ import orjson
 import pytest
 
 from _live import make_project, server_for
-from provider_contracts import sse
-from provider_contracts.alterations import parse
-from provider_contracts.cassettes import read
-from provider_contracts.replay import HOST, INTERACTION_HEADER, ReplayServer
+from provider_contracts.cassettes.cassette import read
+from provider_contracts.contract import sse
+from provider_contracts.replay.alterations import parse
+from provider_contracts.replay.server import HOST, INTERACTION_HEADER, ReplayServer
 
 CONTRACTS = str(Path(sys.executable).with_name("contracts"))
 CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Say OK"}]}

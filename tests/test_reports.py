@@ -12,19 +12,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts.cli.options import REPORT_FORMATS
-from provider_contracts.drift import Finding
-from provider_contracts.registry import Registry
+from provider_contracts.cli._options import REPORT_FORMATS
+from provider_contracts.contract.registry import Registry
+from provider_contracts.contract.violations import Violation
+from provider_contracts.drift.core import Finding
 from provider_contracts.reports import RENDERERS, junit, markdown
 from provider_contracts.reports import json as json_report
 from provider_contracts.reports.findings import shape, view
-from provider_contracts.verify import (
+from provider_contracts.verify.offline import (
     EndpointResult,
     InteractionResult,
     VerifyResult,
     verify_offline,
 )
-from provider_contracts.violations import Violation
 
 STARTED = datetime(2026, 3, 2, 3, 17, tzinfo=UTC)
 

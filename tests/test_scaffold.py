@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provider_contracts import scaffold as sc
+from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import ContractError, InputError
 from provider_contracts.lint import lint
-from provider_contracts.registry import Registry
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO / "contracts" / "_shared"

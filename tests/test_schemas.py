@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from provider_contracts.contract.registry import Registry, SchemaRef
+from provider_contracts.contract.schemas import SchemaStore, iter_refs, store_for
 from provider_contracts.errors import ContractError
-from provider_contracts.registry import Registry, SchemaRef
-from provider_contracts.schemas import SchemaStore, iter_refs, store_for
 
 
 def test_refs_across_files_resolve_from_the_contracts_folder(sample: Path) -> None:

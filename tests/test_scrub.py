@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from provider_contracts import scrub
-from provider_contracts.cassettes import (
+from provider_contracts.cassettes import scrub
+from provider_contracts.cassettes.cassette import (
     Body,
     Cassette,
     Interaction,
@@ -24,14 +24,14 @@ from provider_contracts.cassettes import (
     dumps,
     to_dict,
 )
-from provider_contracts.registry import Registry
-from provider_contracts.scrub import (
+from provider_contracts.cassettes.scrub import (
     REDACTED,
     SecretHit,
     find_secrets,
     scrub_interaction,
     scrub_text,
 )
+from provider_contracts.contract.registry import Registry
 
 B62 = string.ascii_letters + string.digits
 URLSAFE = B62 + "-_"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts import sse
+from provider_contracts.contract import sse
 
 
 def test_data_events_are_split_on_blank_lines() -> None:

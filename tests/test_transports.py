@@ -10,18 +10,18 @@ import orjson
 import pytest
 import stripe
 
-from provider_contracts.cassettes import read
+from provider_contracts.cassettes.cassette import read
 from provider_contracts.errors import UnmatchedRequest
-from provider_contracts.forwarding import Forwarder
-from provider_contracts.playback import Replayer, Selection, candidates
+from provider_contracts.live.forward import Forwarder
+from provider_contracts.project import workspace
 from provider_contracts.pytest_plugin import ContractsHttpx
-from provider_contracts.transports import (
+from provider_contracts.replay.playback import Replayer, Selection, candidates
+from provider_contracts.replay.transports import (
     AsyncLiveTransport,
     AsyncReplayTransport,
     LiveTransport,
     ReplayTransport,
 )
-from provider_contracts.workspace import workspace
 from provider_server import ProviderServer
 
 REPO = Path(__file__).parent.parent

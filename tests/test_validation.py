@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from provider_contracts.registry import Endpoint, Registry
-from provider_contracts.validation import validate_response
+from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.contract.validation import validate_response
 
 OK: dict[str, Any] = {
     "id": "cmpl-1",

@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from provider_contracts.registry import Registry
+from provider_contracts.contract.registry import Registry
 from provider_contracts.reports import json as json_report
 from provider_contracts.reports import text as text_report
-from provider_contracts.verify import verify_offline
+from provider_contracts.verify.offline import verify_offline
 
 
 def _verify(sample: Path, *names: str):  # type: ignore[no-untyped-def]

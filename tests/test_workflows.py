@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from provider_contracts.cli import cli
-from provider_contracts.cli.options import parse_reports
-from provider_contracts.registry import Registry
+from provider_contracts.cli._options import parse_reports
+from provider_contracts.contract.registry import Registry
 
 REPO = Path(__file__).parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from provider_contracts.errors import ContractError
-from provider_contracts.workspace import (
+from provider_contracts.project import (
     NO_CONTRACTS,
     configure,
     current,
@@ -40,7 +40,7 @@ def test_the_configured_root_wins_until_it_is_unconfigured(
 def test_contracts_root_in_the_environment_is_the_default_when_nothing_is_configured(
     sample: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from provider_contracts import workspace as module
+    from provider_contracts import project as module
 
     monkeypatch.setattr(module, "_CONFIGURED", [])  # what this session's plugin configured
     monkeypatch.setenv("CONTRACTS_ROOT", str(sample))
@@ -50,7 +50,7 @@ def test_contracts_root_in_the_environment_is_the_default_when_nothing_is_config
 def test_without_configuration_or_environment_the_root_is_found_from_the_working_folder(
     sample: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from provider_contracts import workspace as module
+    from provider_contracts import project as module
 
     monkeypatch.setattr(module, "_CONFIGURED", [])
     monkeypatch.delenv("CONTRACTS_ROOT", raising=False)

@@ -10,8 +10,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .assertions import assert_contract
-    from .errors import (
+    from ..assertions import assert_contract
+    from ..errors import (
         BodyError,
         CassetteError,
         ContractAssertionError,
@@ -23,11 +23,11 @@ if TYPE_CHECKING:
         UnknownName,
         UnmatchedRequest,
     )
-    from .registry import Endpoint, Provider, Registry
-    from .replay import ReplayServer
-    from .validation import BodyResult, validate_response
-    from .verify import VerifyResult, verify_offline
-    from .violations import Violation
+    from ..registry import Endpoint, Provider, Registry
+    from ..replay import ReplayServer
+    from ..validation import BodyResult, validate_response
+    from ..verify import VerifyResult, verify_offline
+    from ..violations import Violation
 
 _HOMES = {
     "assert_contract": "assertions",
@@ -41,15 +41,15 @@ _HOMES = {
     "MissingCredential": "errors",
     "UnknownName": "errors",
     "UnmatchedRequest": "errors",
-    "Endpoint": "registry",
-    "Provider": "registry",
-    "Registry": "registry",
-    "ReplayServer": "replay",
-    "BodyResult": "validation",
-    "validate_response": "validation",
-    "VerifyResult": "verify",
-    "verify_offline": "verify",
-    "Violation": "violations",
+    "Endpoint": "contract.registry",
+    "Provider": "contract.registry",
+    "Registry": "contract.registry",
+    "ReplayServer": "replay.server",
+    "BodyResult": "contract.validation",
+    "validate_response": "contract.validation",
+    "VerifyResult": "verify.offline",
+    "verify_offline": "verify.offline",
+    "Violation": "contract.violations",
 }
 
 __all__ = [

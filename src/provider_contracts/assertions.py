@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from .errors import ContractAssertionError
 
 if TYPE_CHECKING:
-    from .cassettes import Body
-    from .validation import BodyResult
-    from .workspace import Workspace
+    from .cassettes.cassette import Body
+    from .contract.validation import BodyResult
+    from .project import Workspace
 
 __all__ = ["ContractValidator", "assert_contract"]
 
@@ -36,7 +36,7 @@ class ContractValidator:
 
     def check(self, response: Any, endpoint: str, status: int | None = None) -> BodyResult:
         """Every violation of the response, as data; raises nothing for a broken response."""
-        from .validation import validate_response
+        from .contract.validation import validate_response
 
         contract = self.workspace.registry.endpoint(endpoint)
         found_status, body, headers = _parts(response)
@@ -65,7 +65,7 @@ def assert_contract(
     the one the pytest plugin uses, else `$CONTRACTS_ROOT`, else the nearest folder with
     `contracts/` at or above the working folder.
     """
-    from .workspace import current, workspace
+    from .project import current, workspace
 
     chosen = workspace(root) if root is not None else current()
     return ContractValidator(chosen).assert_valid(response, endpoint, status)
@@ -86,7 +86,7 @@ def report(endpoint: str, result: BodyResult) -> str:
 
 def _parts(response: Any) -> tuple[int, bytes | str | Body, Mapping[str, str] | None]:
     """(status, body, headers) of whatever the caller handed in."""
-    from .cassettes import Body
+    from .cassettes.cassette import Body
 
     if hasattr(response, "status_code") and hasattr(response, "read"):  # an httpx.Response
         content = response.read()

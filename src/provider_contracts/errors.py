@@ -12,7 +12,7 @@
     ├── ContractAssertionError     a test's response breaks its contract (also an AssertionError)
     └── UnmatchedRequest           a test's request matches no recorded interaction (ditto)
 
-A contract violation is not an exception: it is data (`provider_contracts.validation`).
+A contract violation is not an exception: it is data (`provider_contracts.contract.validation`).
 Exceptions become exit codes in one place, `provider_contracts.cli.main`.
 """
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cassettes import cassette_paths, read
+from .cassettes.cassette import cassette_paths, read
+from .contract.registry import SHARED, Registry, load_provider
+from .contract.schemas import BASE_URI, DIALECT, SchemaStore, iter_refs
 from .errors import ContractError, InputError
 from .files import display
-from .registry import SHARED, Registry, load_provider
-from .schemas import BASE_URI, DIALECT, SchemaStore, iter_refs
 
 __all__ = ["Finding", "lint"]
 

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     import respx
 
     from .assertions import ContractValidator
-    from .forwarding import Forwarder, Scratch
-    from .playback import Replayer, Selection
+    from .live.forward import Forwarder, Scratch
+    from .replay.playback import Replayer, Selection
 
 MARKER = "contract"
 MARKER_HELP = (
@@ -117,8 +117,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    from .registry import find_root
-    from .workspace import configure
+    from .contract.registry import find_root
+    from .project import configure
 
     here = config.invocation_params.dir
     given = config.getoption("contracts_root")
@@ -137,7 +137,7 @@ def pytest_configure(config: pytest.Config) -> None:
         folder = (here / scratch_option).resolve()
         if folder == (root / "cassettes").resolve():
             raise pytest.UsageError(SCRATCH_IS_CASSETTES.format(scratch=scratch_option))
-        from .forwarding import Scratch
+        from .live.forward import Scratch
 
         scratch = Scratch(folder)
     config.stash[_SETTINGS] = Settings(root, live, scratch)
@@ -146,7 +146,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _SETTINGS in config.stash:
-        from .workspace import unconfigure
+        from .project import unconfigure
 
         unconfigure()
 
@@ -222,11 +222,11 @@ def _start(request: pytest.FixtureRequest) -> Exchange:
 def _started(request: pytest.FixtureRequest) -> Exchange:
     settings = request.config.stash[_SETTINGS]
     selections = _selections(request)
-    from .workspace import workspace
+    from .project import workspace
 
     chosen = workspace(settings.root)
     if settings.live:
-        from .forwarding import Forwarder
+        from .live.forward import Forwarder
 
         forwarder = Forwarder(
             chosen,
@@ -237,13 +237,13 @@ def _started(request: pytest.FixtureRequest) -> Exchange:
         )
         forwarder.credentials()  # a missing key skips the test
         return Exchange(None, forwarder)
-    from .playback import Replayer, candidates
+    from .replay.playback import Replayer, candidates
 
     return Exchange(Replayer(candidates(chosen, selections)), None)
 
 
 def _selections(request: pytest.FixtureRequest) -> list[Selection]:
-    from .playback import Selection
+    from .replay.playback import Selection
 
     markers = list(request.node.iter_markers(MARKER))
     if not markers:
@@ -279,7 +279,7 @@ def _shown(marker: pytest.Mark) -> str:
 def contracts_transport(request: pytest.FixtureRequest) -> httpx.BaseTransport:
     """An httpx transport answering from the marked endpoints' cassettes (live: the provider)."""
     exchange = _exchange(request)
-    from . import transports
+    from .replay import transports
 
     if exchange.forwarder is not None:
         return transports.LiveTransport(exchange.forwarder)
@@ -291,7 +291,7 @@ def contracts_transport(request: pytest.FixtureRequest) -> httpx.BaseTransport:
 def contracts_async_transport(request: pytest.FixtureRequest) -> httpx.AsyncBaseTransport:
     """`contracts_transport` for `httpx.AsyncClient`."""
     exchange = _exchange(request)
-    from . import transports
+    from .replay import transports
 
     if exchange.forwarder is not None:
         return transports.AsyncLiveTransport(exchange.forwarder)
@@ -336,7 +336,7 @@ def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter
     replayer = exchange.replayer
     import respx
 
-    from .transports import to_response
+    from .replay.transports import to_response
 
     def answer(sent: httpx.Request) -> httpx.Response:
         content_type = sent.headers.get("content-type")
@@ -352,7 +352,7 @@ def contract_validator(request: pytest.FixtureRequest) -> ContractValidator:
     """Checks responses against the contracts: `contract_validator(response, "p/e")`."""
     from .assertions import ContractValidator
     from .errors import ContractsError
-    from .workspace import workspace
+    from .project import workspace
 
     try:
         return ContractValidator(workspace(request.config.stash[_SETTINGS].root))

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 import orjson
 import yaml
 
+from .contract.registry import ENDPOINTS, MANIFEST, SHARED
 from .errors import ContractError, InputError
 from .files import display
-from .registry import ENDPOINTS, MANIFEST, SHARED
 
 __all__ = [
     "CHECKS",

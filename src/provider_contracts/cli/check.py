@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 import orjson
 
-from .options import format_option
+from ._options import format_option
 from .project import Project
 
 EXAMPLES = """
@@ -49,11 +49,11 @@ def command(
     """
     from pathlib import Path
 
-    from ..cassettes import Body
+    from ..cassettes.cassette import Body
+    from ..contract.validation import validate_response
     from ..errors import BINARY_BODY, EMPTY_FILE, BodyError
     from ..files import read_bytes
     from ..reports.text import render_violation
-    from ..validation import validate_response
 
     endpoint = project.registry.endpoint(endpoint_id)
     where = "stdin" if source == "-" else source

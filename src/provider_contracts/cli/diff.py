@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import format_option
+from ._options import format_option
 from .project import Project
 
 if TYPE_CHECKING:
-    from ..cassettes import Body, Cassette
-    from ..drift import Finding
-    from ..registry import Endpoint
+    from ..cassettes.cassette import Body, Cassette
+    from ..contract.registry import Endpoint
+    from ..drift.core import Finding
 
 EXAMPLES = """
 \b
@@ -55,8 +55,8 @@ def command(project: Project, old: str, new: str, endpoint_id: str | None, fmt: 
 
     Exit 0 when nothing is breaking, 1 on breaking drift, 2 on bad input.
     """
-    from ..cassettes import Cassette
-    from ..drift import compare, compare_interactions, read_recording, worst
+    from ..cassettes.cassette import Cassette
+    from ..drift.core import compare, compare_interactions, read_recording, worst
     from ..errors import InputError
     from ..files import display
 
@@ -93,7 +93,7 @@ def _inferred(
     new_path: Path,
 ) -> Endpoint | None:
     """The endpoint two cassettes at `.../PROVIDER/ENDPOINT.json` were recorded from."""
-    from ..cassettes import Cassette
+    from ..cassettes.cassette import Cassette
     from ..errors import InputError
     from ..files import display
 
@@ -134,7 +134,7 @@ def _lines(findings: tuple[Finding, ...]) -> list[str]:
 
 
 def _summary(findings: tuple[Finding, ...], endpoint: Endpoint | None) -> str:
-    from ..drift import SEVERITIES
+    from ..drift.core import SEVERITIES
 
     where = f"{endpoint.id}: " if endpoint is not None else ""
     tail = "" if endpoint is not None else f" ({UNCLASSIFIED})"
@@ -151,7 +151,7 @@ def _json(old: str, new: str, endpoint: Endpoint | None, findings: tuple[Finding
 
     import orjson
 
-    from ..drift import SEVERITIES, worst
+    from ..drift.core import SEVERITIES, worst
 
     doc = {
         "old": old,

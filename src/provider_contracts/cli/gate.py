@@ -7,7 +7,7 @@ from typing import Any
 import click
 import orjson
 
-from .options import format_option
+from ._options import format_option
 from .project import Project
 
 EXAMPLES = """
@@ -21,7 +21,7 @@ Examples:
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str) -> Any:
     from ..errors import InputError
-    from ..gate import parse_duration
+    from ..gate.gate import parse_duration
 
     try:
         return parse_duration(value)
@@ -70,8 +70,8 @@ def command(
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from .. import gate
     from ..files import display
+    from ..gate import gate
 
     endpoints = project.registry.endpoint_ids()
     read = [gate.read_report(Path(path)) for path in reports]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import orjson
 
-from .options import format_option
+from ._options import format_option
 from .project import Project
 
 

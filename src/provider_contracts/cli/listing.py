@@ -8,7 +8,7 @@ from typing import Any
 import click
 import orjson
 
-from .options import format_option
+from ._options import format_option
 from .project import Project
 
 
@@ -18,7 +18,7 @@ from .project import Project
 @click.pass_obj
 def command(project: Project, providers: tuple[str, ...], fmt: str) -> None:
     """List providers and endpoints, each with its cassette's age and provenance."""
-    from ..cassettes import cassette_paths, read
+    from ..cassettes.cassette import cassette_paths, read
 
     registry = project.registry
     chosen = (

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    from ..contract.registry import Registry
 
 __all__ = ["Project"]
 
@@ -21,7 +21,7 @@ class Project:
     def at(cls, root: str | None) -> Project:
         if root is not None:
             return cls(Path(root))
-        from ..registry import find_root
+        from ..contract.registry import find_root
 
         return cls(find_root(Path.cwd()))
 
@@ -36,7 +36,7 @@ class Project:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
-            from ..registry import Registry
+            from ..contract.registry import Registry
 
             self._registry = Registry.load(self.contracts)
         return self._registry

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .live import base_urls_for, network_options, policy_from
+from ._live import base_urls_for, network_options, policy_from
 from .project import Project
 
 if TYPE_CHECKING:
-    from ..probes import Probe
-    from ..record import Recording, Unreached
+    from ..live.probes import Probe
+    from ..live.record import Recording, Unreached
 
 EXAMPLES = """
 \b
@@ -64,11 +64,11 @@ def command(
     The key comes only from the provider's environment variable (its manifest's
     auth.env).
     """
-    from ..credentials import key_for
+    from ..contract.schemas import store_for
     from ..errors import CouldNotVerify
-    from ..probes import plan
-    from ..record import Recording, record_provider, write
-    from ..schemas import store_for
+    from ..live.credentials import key_for
+    from ..live.probes import plan
+    from ..live.record import Recording, record_provider, write
 
     registry = project.registry
     provider = registry.provider(provider_name)
@@ -138,7 +138,7 @@ def _dry_run(probes: list[Probe], var: str) -> None:
 
 
 def _describe(item: Recording | Unreached) -> list[str]:
-    from ..record import Unreached
+    from ..live.record import Unreached
     from ..reports.text import render_finding, render_violation
 
     endpoint = item.endpoint.id

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import format_option
+from ._options import format_option
 from .project import Project
 
 EXAMPLES = """
@@ -44,9 +44,9 @@ def command(project: Project, paths: tuple[str, ...], fmt: str) -> None:
     secret itself is never printed. Exit 0 when clean, 1 on any finding, 2 when a
     path cannot be read.
     """
+    from ..cassettes.scrub import SecretHit, find_secrets
     from ..errors import InputError
     from ..files import display, read_bytes
-    from ..scrub import SecretHit, find_secrets
 
     if paths:
         roots = [Path(p) for p in paths]

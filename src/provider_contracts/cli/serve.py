@@ -47,8 +47,8 @@ def command(
     Serves every provider unless some are named. Prints the URL, then one line per
     request; stops on Ctrl-C.
     """
-    from ..alterations import parse
-    from ..replay import ReplayServer
+    from ..replay.alterations import parse
+    from ..replay.server import ReplayServer
 
     alterations = [parse(spec) for spec in alters]
     server = ReplayServer.at(

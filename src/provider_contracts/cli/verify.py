@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .live import network_options, policy_from, verify_live_command
-from .options import format_option, report_option, write_reports
+from ._live import network_options, policy_from, verify_live_command
+from ._options import format_option, report_option, write_reports
 from .project import Project
 
 EXAMPLES = """
@@ -65,7 +65,7 @@ def command(
     if not live and (scratch or base_urls):
         raise click.UsageError("--scratch and --base-url apply to live runs; add --live")
     from ..reports import RENDERERS
-    from ..verify import verify_offline
+    from ..verify.offline import verify_offline
 
     registry = project.registry
     endpoints = registry.endpoints() if everything else registry.select(names)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..verify import VerifyResult
+from ..verify.offline import VerifyResult
 from . import json, junit, markdown, text
 
 __all__ = ["RENDERERS", "Renderer"]

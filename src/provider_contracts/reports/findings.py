@@ -1,6 +1,6 @@
 """Drift findings as the reports read them, whatever form they arrive in.
 
-A live `EndpointResult.drift` holds `provider_contracts.drift.Finding` objects; a JSON
+A live `EndpointResult.drift` holds `provider_contracts.drift.core.Finding` objects; a JSON
 report read back by the gate holds their dicts. Both are read through `view`, so
 every renderer and the gate agree on the fields: path, change, old, new, severity,
 reason. A severity this version does not know is read as breaking: the gate fails

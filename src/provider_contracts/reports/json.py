@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ..verify import EXIT_FOR, VerifyResult
+from ..verify.offline import EXIT_FOR, VerifyResult
 
 __all__ = ["SCHEMA_VERSION", "render", "to_dict"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree as ET
 
-from ..verify import EndpointResult, InteractionResult, VerifyResult
+from ..verify.offline import EndpointResult, InteractionResult, VerifyResult
 from .findings import FindingView, view
 from .text import render_violation
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..verify import EndpointResult, VerifyResult
+from ..verify.offline import EndpointResult, VerifyResult
 from .findings import FindingView, shape, view
 
 __all__ = ["render"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..verify import EndpointResult, VerifyResult
-from ..violations import Violation
+from ..contract.violations import Violation
+from ..verify.offline import EndpointResult, VerifyResult
 from .findings import view
 
 __all__ = ["render", "render_finding", "render_violation"]

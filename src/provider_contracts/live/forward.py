@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .cassettes import (
+from ..cassettes.cassette import (
     Body,
     Cassette,
     Interaction,
@@ -29,15 +29,15 @@ from .cassettes import (
     dumps,
     to_dict,
 )
+from ..cassettes.scrub import REDACTED, scrub_interaction
+from ..contract.registry import Endpoint, Provider
+from ..contract.violations import Violation
+from ..errors import ContractError, UnmatchedRequest
+from ..files import write_atomic
+from ..project import Workspace
+from ..replay.matching import Candidate, Miss, RequestShape, Route, base_path, match
+from ..replay.playback import HOP_HEADERS, Recording, event_chunks
 from .credentials import auth_headers, key_for
-from .errors import ContractError, UnmatchedRequest
-from .files import write_atomic
-from .matching import Candidate, Miss, RequestShape, Route, base_path, match
-from .playback import HOP_HEADERS, Recording, event_chunks
-from .registry import Endpoint, Provider
-from .scrub import REDACTED, scrub_interaction
-from .violations import Violation
-from .workspace import Workspace
 
 __all__ = ["BASE_URL_VAR", "Broken", "Forwarder", "Outgoing", "Scratch", "base_url_for"]
 
@@ -96,7 +96,7 @@ class Broken:
 
     @property
     def message(self) -> str:
-        from .reports.text import render_violation
+        from ..reports.text import render_violation
 
         count = len(self.violations)
         lines = [
@@ -217,7 +217,7 @@ class Forwarder:
         content: bytes,
     ) -> Recording:
         """Check the provider's answer, keep it (scratch), and return it for replay."""
-        from .validation import validate_response
+        from ..contract.validation import validate_response
 
         endpoint, provider = outgoing.endpoint, outgoing.provider
         content_type = _first(headers, "content-type")

@@ -23,10 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import BAD_FIELD, MISSING_FIELD, ContractError, InputError, ReportError
-from .files import display, read_json, read_yaml
-from .reports.findings import FindingView, view
-from .reports.json import SCHEMA_VERSION
+from ..errors import BAD_FIELD, MISSING_FIELD, ContractError, InputError, ReportError
+from ..files import display, read_json, read_yaml
+from ..reports.findings import FindingView, view
+from ..reports.json import SCHEMA_VERSION
 
 __all__ = [
     "DEFAULT_MAX_AGE",

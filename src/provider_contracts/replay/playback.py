@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cassettes import Interaction, cassette_paths, header, read
-from .errors import CassetteError, InputError, UnmatchedRequest
-from .files import display
+from ..cassettes.cassette import Interaction, cassette_paths, header, read
+from ..contract.registry import Endpoint
+from ..contract.sse import split_events
+from ..errors import CassetteError, InputError, UnmatchedRequest
+from ..files import display
+from ..project import Workspace
 from .matching import Candidate, Miss, RequestShape, Route, match
-from .registry import Endpoint
-from .sse import split_events
-from .workspace import Workspace
 
 __all__ = ["Recording", "Replayer", "Selection", "candidates", "event_chunks", "recordings"]
 

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .cassettes import Interaction, cassette_paths, read
-from .files import display
-from .registry import Endpoint
-from .schemas import SchemaStore, store_for
-from .validation import BodyResult, validate_recorded
-from .violations import Violation
+from ..cassettes.cassette import Interaction, cassette_paths, read
+from ..contract.registry import Endpoint
+from ..contract.schemas import SchemaStore, store_for
+from ..contract.validation import BodyResult, validate_recorded
+from ..contract.violations import Violation
+from ..files import display
 
 __all__ = ["EndpointResult", "InteractionResult", "VerifyResult", "verify_offline"]
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
-from . import jsonpath
-from .errors import ContractError
-from .files import display
-from .registry import Endpoint, Provider
+from .. import jsonpath
+from ..contract.registry import Endpoint, Provider
+from ..errors import ContractError
+from ..files import display
 
 __all__ = ["Need", "Probe", "plan"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .cassettes import Body, RecordedResponse
+from ..cassettes.cassette import Body, RecordedResponse
 from .registry import Endpoint, SchemaRef
 from .schemas import SchemaStore, store_for
 from .streams import check_stream

@@ -4,7 +4,7 @@ The file is vcrpy's own cassette dictionary (`version`, `interactions`) as JSON 
 sorted keys, bodies stored in the form that reads best (`json`, `sse` lines, `string`,
 `base64`; see `cassettes/README.md`) and two keys vcrpy ignores: `provenance` at the top
 and `name`/`source` per interaction. `serialize`/`deserialize` make this module a vcrpy
-serializer: `vcr.register_serializer("contracts", provider_contracts.cassettes)`.
+serializer: `vcr.register_serializer("contracts", provider_contracts.cassettes.cassette)`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 import orjson
 
-from .errors import CassetteError
-from .files import display, read_bytes, write_atomic
-from .sse import looks_like_sse
+from ..contract.sse import looks_like_sse
+from ..errors import CassetteError
+from ..files import display, read_bytes, write_atomic
 
 __all__ = [
     "Body",

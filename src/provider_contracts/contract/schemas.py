@@ -16,8 +16,8 @@ from urllib.parse import urldefrag
 
 import jsonschema_rs
 
-from .errors import ContractError
-from .files import display, read_json
+from ..errors import ContractError
+from ..files import display, read_json
 from .registry import SchemaRef
 
 __all__ = ["BASE_URI", "SchemaStore", "iter_refs", "store_for"]

@@ -31,9 +31,9 @@ from typing import Any, Literal
 
 import orjson
 
-from . import jsonpath
-from .errors import InputError
-from .jsonpath import Token
+from .. import jsonpath
+from ..errors import InputError
+from ..jsonpath import Token
 
 __all__ = [
     "ALTER_HELP",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from ..calls import RetryPolicy
+    from ..live.caller import RetryPolicy
 
 __all__ = [
     "BASE_URL_AMBIGUOUS",
@@ -85,7 +85,7 @@ def network_options(func: F) -> F:
 def policy_from(
     retries: int, backoff: float, max_wait: float, timeout: float, deadline: float
 ) -> RetryPolicy:
-    from ..calls import RetryPolicy
+    from ..live.caller import RetryPolicy
 
     return RetryPolicy(
         retries=retries,
@@ -136,7 +136,7 @@ def verify_live_command(
     from pathlib import Path
 
     from ..files import display
-    from ..live import keys_for, scratch_folder, verify_live
+    from ..verify.live import keys_for, scratch_folder, verify_live
 
     providers = list(dict.fromkeys(e.provider for e in endpoints))
     urls = base_urls_for(base_urls, providers)

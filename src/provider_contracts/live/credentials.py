@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import InputError, MissingCredential
-from .registry import Provider
+from ..contract.registry import Provider
+from ..errors import InputError, MissingCredential
 
 __all__ = ["LIVE_STRIPE_KEY", "TEST_KEY_PREFIXES", "auth_headers", "key_for"]
 

@@ -9,7 +9,7 @@ similar request (query, then body) is answered. The header `X-Contracts-Interact
 asks for interaction N, recorded errors included.
 
 Event streams go out as they came: one chunk per event, flushed, with
-`Transfer-Encoding: chunked`. Alterations (`provider_contracts.alterations`) change
+`Transfer-Encoding: chunked`. Alterations (`provider_contracts.replay.alterations`) change
 bodies and simulate outages, for tests of the live path and of a gateway.
 
 Standard library only (`http.server.ThreadingHTTPServer`): nothing to install, and every
@@ -34,12 +34,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
+from ..cassettes.cassette import Body, Interaction, cassette_paths, read
+from ..contract.registry import Endpoint, Provider, Registry
+from ..contract.sse import split_events
+from ..errors import InputError
 from .alterations import Alteration, Counter, alter_body, parse
-from .cassettes import Body, Interaction, cassette_paths, read
-from .errors import InputError
 from .matching import base_path, path_pattern
-from .registry import Endpoint, Provider, Registry
-from .sse import split_events
 
 __all__ = ["HOST", "INTERACTION_HEADER", "Exchange", "ReplayServer", "Route", "routes_for"]
 

@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .calls import RetryPolicy
-from .credentials import key_for
-from .errors import InputError
-from .files import display
-from .record import Recording, Unreached, record_provider, write
-from .registry import Endpoint, Registry
-from .schemas import store_for
-from .verify import EndpointResult, InteractionResult, VerifyResult
+from ..contract.registry import Endpoint, Registry
+from ..contract.schemas import store_for
+from ..errors import InputError
+from ..files import display
+from ..live.caller import RetryPolicy
+from ..live.credentials import key_for
+from ..live.record import Recording, Unreached, record_provider, write
+from .offline import EndpointResult, InteractionResult, VerifyResult
 
 __all__ = [
     "NO_COMMITTED",

@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .contract.registry import Registry, find_root
 from .errors import ContractError
 from .files import display
-from .registry import Registry, find_root
 
 __all__ = ["NO_CONTRACTS", "Workspace", "configure", "current", "unconfigure", "workspace"]
 

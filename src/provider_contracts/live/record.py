@@ -3,10 +3,10 @@
 `record_provider` makes the calls and returns what they showed, one `Recording` (or
 `Unreached`) per endpoint, without writing anything; `write` then replaces the cassettes
 atomically. `contracts record` writes into `cassettes/` only when every call answered;
-`contracts verify --live` (`provider_contracts.live`) writes into a scratch folder.
+`contracts verify --live` (`provider_contracts.verify.live`) writes into a scratch folder.
 
 Secrets: the key is sent only in the manifest's auth header. Each answer is scrubbed
-(`provider_contracts.scrub`), then every trace of the key itself is masked wherever it
+(`provider_contracts.cassettes.scrub`), then every trace of the key itself is masked wherever it
 was echoed back (a header, a body, the URL), and a recording that still holds it is
 refused before anything is written or printed.
 """
@@ -23,14 +23,15 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import orjson
 
-from . import cassettes, jsonpath
-from .calls import Caller, RetryPolicy
-from .cassettes import Cassette, Interaction, cassette_paths
-from .errors import ContractsError, CouldNotVerify
+from .. import jsonpath
+from ..cassettes import cassette as cassettes
+from ..cassettes.cassette import Cassette, Interaction, cassette_paths
+from ..contract.registry import Endpoint, Provider
+from ..contract.schemas import SchemaStore
+from ..contract.validation import BodyResult, validate_recorded
+from ..errors import ContractsError, CouldNotVerify
+from .caller import Caller, RetryPolicy
 from .probes import Probe, plan
-from .registry import Endpoint, Provider
-from .schemas import SchemaStore
-from .validation import BodyResult, validate_recorded
 
 __all__ = [
     "KEY_LEFT",
@@ -66,7 +67,7 @@ class Recording:
 
     @property
     def breaking(self) -> bool:
-        from .drift import worst
+        from ..drift.core import worst
 
         return worst(self.drift) == "breaking"
 
@@ -172,8 +173,8 @@ def _recording(
     store: SchemaStore,
     recorded_at: datetime,
 ) -> Recording:
-    from .drift import compare_interactions
-    from .scrub import scrub_interaction
+    from ..cassettes.scrub import scrub_interaction
+    from ..drift.core import compare_interactions
 
     endpoint = probe.endpoint
     path = target / provider.name / f"{endpoint.name}.json"
@@ -216,7 +217,7 @@ def _without_userinfo(url: str) -> str:
 
 def _masked(interaction: Interaction, key: str, path: Path) -> Interaction:
     """The interaction with the key, wherever it was echoed, replaced as scrub.py does."""
-    from .scrub import REDACTED
+    from ..cassettes.scrub import REDACTED
 
     doc = cassettes.to_dict(Cassette(path, {}, (interaction,)))
     text = orjson.dumps(doc).decode()

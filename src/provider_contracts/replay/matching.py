@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from .registry import Endpoint
+from ..contract.registry import Endpoint
 
 __all__ = [
     "Candidate",

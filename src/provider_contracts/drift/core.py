@@ -59,12 +59,12 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from . import sse
-from .cassettes import Body, Cassette, Interaction, from_dict
-from .errors import BINARY_BODY, EMPTY_FILE, BodyError
-from .files import display, read_bytes
-from .registry import Endpoint, SchemaRef, StreamSpec
-from .schemas import SchemaStore, store_for
+from ..cassettes.cassette import Body, Cassette, Interaction, from_dict
+from ..contract import sse
+from ..contract.registry import Endpoint, SchemaRef, StreamSpec
+from ..contract.schemas import SchemaStore, store_for
+from ..errors import BINARY_BODY, EMPTY_FILE, BodyError
+from ..files import display, read_bytes
 
 __all__ = [
     "SEVERITIES",

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 import httpx
 
-from .forwarding import Forwarder, Outgoing
+from ..live.forward import Forwarder, Outgoing
 from .playback import Recording, Replayer
 
 __all__ = [

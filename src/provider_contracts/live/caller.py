@@ -25,12 +25,12 @@ from typing import Any
 
 import httpx
 
-from . import sse
-from .cassettes import Body, Interaction, RecordedRequest, RecordedResponse
+from ..cassettes.cassette import Body, Interaction, RecordedRequest, RecordedResponse
+from ..contract import sse
+from ..contract.registry import Provider
+from ..errors import CouldNotVerify, InputError
 from .credentials import auth_headers
-from .errors import CouldNotVerify, InputError
 from .probes import Probe
-from .registry import Provider
 
 __all__ = [
     "GAVE_UP",

@@ -1,7 +1,7 @@
 """The contract registry: provider manifests and endpoint contracts loaded from `contracts/`.
 
 The layout is described in `contracts/README.md`. Loading reads only the small YAML
-files; schemas are read and compiled on first use (`provider_contracts.schemas`).
+files; schemas are read and compiled on first use (`provider_contracts.contract.schemas`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import BAD_FIELD, MISSING_FIELD, ContractError, UnknownName
-from .files import display, read_yaml
+from ..errors import BAD_FIELD, MISSING_FIELD, ContractError, UnknownName
+from ..files import display, read_yaml
 
 __all__ = [
     "Auth",

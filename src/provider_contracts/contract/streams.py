@@ -1,6 +1,6 @@
 """Streamed (SSE) responses as contracts: every event checked, then the sequence.
 
-A stream is read by `provider_contracts.sse`, each event's data checked against its
+A stream is read by `provider_contracts.contract.sse`, each event's data checked against its
 schema, and the whole sequence against the contract's rules: the terminator is there,
 nothing follows it, `first`/`last` events are where they must be, and the named rules
 in `RULES` hold. A truncated stream is a violation, never an exception.

@@ -10,11 +10,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provider_contracts.cli import cli
+from support.paths import DATA as _DATA
+from support.paths import REPO as _REPO
 
 pytest_plugins = ["pytester"]
 
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).parent.parent
+DATA = _DATA
+REPO = _REPO
 
 
 @pytest.fixture

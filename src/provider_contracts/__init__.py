@@ -10,8 +10,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..assertions import assert_contract
-    from ..errors import (
+    from .assertions import assert_contract
+    from .errors import (
         BodyError,
         CassetteError,
         ContractAssertionError,
@@ -23,11 +23,11 @@ if TYPE_CHECKING:
         UnknownName,
         UnmatchedRequest,
     )
-    from ..registry import Endpoint, Provider, Registry
-    from ..replay import ReplayServer
-    from ..validation import BodyResult, validate_response
-    from ..verify import VerifyResult, verify_offline
-    from ..violations import Violation
+    from .contract.registry import Endpoint, Provider, Registry
+    from .replay.server import ReplayServer
+    from .contract.validation import BodyResult, validate_response
+    from .verify.offline import VerifyResult, verify_offline
+    from .contract.violations import Violation
 
 _HOMES = {
     "assert_contract": "assertions",

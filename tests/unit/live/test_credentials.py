@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from _live import FAKE_STRIPE_KEY, make_project
 from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import MISSING_CREDENTIAL, InputError, MissingCredential
 from provider_contracts.live.credentials import LIVE_STRIPE_KEY, auth_headers, key_for
+from support.live import FAKE_STRIPE_KEY, make_project
 
 
 @pytest.fixture(scope="module")

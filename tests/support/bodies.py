@@ -9,15 +9,15 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from provider_contracts.contract.registry import Endpoint
 from provider_contracts.contract.validation import BodyResult, validate_response
+from support.paths import REPO as _REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = _REPO
 CONTRACTS = ROOT / "contracts"
 CASSETTES = ROOT / "cassettes"
 JSON = {"content-type": "application/json"}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
-REPO = Path(__file__).parent.parent
+from support.paths import REPO as _REPO
+
+README = (_REPO / "README.md").read_text()
+REPO = _REPO
 
 
 def test_the_plugin_example_passes(pytester: pytest.Pytester) -> None:

@@ -19,8 +19,9 @@ from provider_contracts.cli.new import ONLY_OPENAI_COMPATIBLE
 from provider_contracts.contract.registry import Registry
 from provider_contracts.replay.server import ReplayServer
 from provider_contracts.scaffold import ALREADY_EXISTS, BAD_BASE_URL, BAD_KEY_ENV, BAD_NAME
+from support.paths import REPO as _REPO
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = _REPO
 BASE_URL = "https://llm.acme.dev/v1"
 NEW = ("new", "acme", "--openai-compatible", "--base-url", BASE_URL, "--key-env", "ACME_API_KEY")
 

@@ -33,8 +33,9 @@ from provider_contracts.drift.core import (
     shape,
     worst,
 )
+from support.paths import DATA as _DATA
 
-SAMPLE = Path(__file__).parent / "data" / "sample"
+SAMPLE = _DATA / "sample"
 
 COMPLETION: dict[str, Any] = {
     "id": "cmpl-1",

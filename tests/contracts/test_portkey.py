@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from contract_bodies import (
+from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.contract.validation import BodyResult
+from support.bodies import (
     CONTRACTS,
     Change,
     assert_violation,
@@ -31,8 +33,6 @@ from contract_bodies import (
     stream,
     validate,
 )
-from provider_contracts.contract.registry import Endpoint, Registry
-from provider_contracts.contract.validation import BodyResult
 
 ENDPOINTS = ["chat_completions", "chat_completions_stream", "models"]
 ROUTED = ["chat_completions", "chat_completions_stream"]

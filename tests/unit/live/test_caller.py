@@ -13,7 +13,6 @@ import httpx
 import orjson
 import pytest
 
-from _live import FAKE_STRIPE_KEY, make_project
 from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import CouldNotVerify, InputError
 from provider_contracts.live.caller import (
@@ -24,6 +23,7 @@ from provider_contracts.live.caller import (
     parse_retry_after,
 )
 from provider_contracts.live.probes import Probe, plan
+from support.live import FAKE_STRIPE_KEY, make_project
 
 KEY = "sk-or-v1-" + "ab" * 32
 OK_CHAT = {"id": "gen-1", "object": "chat.completion", "choices": []}

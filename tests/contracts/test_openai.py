@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from contract_bodies import (
+from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.contract.validation import BodyResult
+from support.bodies import (
     CONTRACTS,
     Change,
     assert_violation,
@@ -30,8 +32,6 @@ from contract_bodies import (
     stream,
     validate,
 )
-from provider_contracts.contract.registry import Endpoint, Registry
-from provider_contracts.contract.validation import BodyResult
 
 ENDPOINTS = ["chat_completions", "chat_completions_stream", "models"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import runpy
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -16,9 +15,10 @@ from provider_contracts.pytest_plugin import (
     RESPX_IS_REPLAY_ONLY,
     SCRATCH_NEEDS_LIVE,
 )
-from provider_server import ProviderServer
+from support.paths import DATA as _DATA
+from support.provider_server import ProviderServer
 
-DATA = Path(__file__).parent / "data"
+DATA = _DATA
 
 HEADER = """
 import httpx

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from contract_bodies import (
+from provider_contracts.contract.registry import Registry
+from provider_contracts.contract.validation import BodyResult
+from support.bodies import (
     CASSETTES,
     CONTRACTS,
     Change,
@@ -25,8 +27,6 @@ from contract_bodies import (
     setting,
     validate,
 )
-from provider_contracts.contract.registry import Registry
-from provider_contracts.contract.validation import BodyResult
 
 REGISTRY = Registry.load(CONTRACTS)
 ENDPOINTS = (

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from contract_bodies import (
+from provider_contracts.contract.registry import Registry
+from provider_contracts.contract.validation import BodyResult
+from support.bodies import (
     CONTRACTS,
     Change,
     assert_violation,
@@ -25,8 +27,6 @@ from contract_bodies import (
     setting,
     validate,
 )
-from provider_contracts.contract.registry import Registry
-from provider_contracts.contract.validation import BodyResult
 
 REGISTRY = Registry.load(CONTRACTS)
 SSE = {"content-type": "text/event-stream; charset=utf-8"}

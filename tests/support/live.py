@@ -10,8 +10,9 @@ import shutil
 from pathlib import Path
 
 from provider_contracts.replay.server import ReplayServer
+from support.paths import REPO as _REPO
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = _REPO
 FAKE_OPENROUTER_KEY = "sk-or-v1-" + "0123456789abcdef" * 4
 FAKE_STRIPE_KEY = "sk_test_" + "51Hx" * 6
 

@@ -23,8 +23,9 @@ import yaml
 from provider_contracts.cli import cli
 from provider_contracts.cli._options import parse_reports
 from provider_contracts.contract.registry import Registry
+from support.paths import REPO as _REPO
 
-REPO = Path(__file__).parent.parent
+REPO = _REPO
 WORKFLOWS = REPO / ".github" / "workflows"
 NIGHTLY_KEYS = {
     "OPENROUTER_API_KEY",

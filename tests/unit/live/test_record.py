@@ -17,12 +17,12 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 
-from _live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
 from provider_contracts.cassettes.cassette import read
 from provider_contracts.cli import cli
 from provider_contracts.errors import MISSING_CREDENTIAL
 from provider_contracts.live.credentials import LIVE_STRIPE_KEY
 from provider_contracts.replay.server import ReplayServer
+from support.live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
 
 FAST = ("--retries", "2", "--backoff", "0.01", "--timeout", "0.5", "--deadline", "5")
 OPENROUTER_ENV = {"OPENROUTER_API_KEY": FAKE_OPENROUTER_KEY}

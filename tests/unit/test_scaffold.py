@@ -19,8 +19,9 @@ from provider_contracts import scaffold as sc
 from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import ContractError, InputError
 from provider_contracts.lint import lint
+from support.paths import REPO as _REPO
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = _REPO
 SHARED = REPO / "contracts" / "_shared"
 
 

@@ -22,9 +22,10 @@ from provider_contracts.replay.transports import (
     LiveTransport,
     ReplayTransport,
 )
-from provider_server import ProviderServer
+from support.paths import REPO as _REPO
+from support.provider_server import ProviderServer
 
-REPO = Path(__file__).parent.parent
+REPO = _REPO
 ACME = "https://api.acme.test/v1"
 OPENROUTER = "https://openrouter.ai/api/v1"
 # stripe's HTTPXClient hands httpx its form body as `data=str`, which httpx deprecates.

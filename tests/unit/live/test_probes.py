@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from _live import make_project
 from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import ContractError
 from provider_contracts.live.probes import plan
+from support.live import make_project
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from provider_contracts.cassettes.scrub import (
     scrub_text,
 )
 from provider_contracts.contract.registry import Registry
+from support.paths import REPO as _REPO
 
 B62 = string.ascii_letters + string.digits
 URLSAFE = B62 + "-_"
@@ -390,7 +391,7 @@ def test_stripe_publishable_keys_are_public_and_kept() -> None:
 
 
 def test_the_provider_manifest_adds_names(tmp_path: Path) -> None:
-    provider = Registry.load(Path(__file__).parent.parent / "contracts").provider("anthropic")
+    provider = Registry.load(_REPO / "contracts").provider("anthropic")
     item = interaction(
         response_headers={"anthropic-organization-id": ("27796668-7351-40ac-acc4-024aee8995a5",)}
     )

@@ -10,7 +10,6 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 
-from _live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
 from provider_contracts.cli import cli
 from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import MISSING_CREDENTIAL
@@ -18,6 +17,7 @@ from provider_contracts.live.caller import RetryPolicy
 from provider_contracts.replay.alterations import parse
 from provider_contracts.replay.server import ReplayServer
 from provider_contracts.verify.live import NO_COMMITTED, SCRATCH_IN_CASSETTES, verify_live
+from support.live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
 
 FAST = ("--retries", "1", "--backoff", "0.01", "--timeout", "0.3", "--deadline", "3")
 KEYS = {"OPENROUTER_API_KEY": FAKE_OPENROUTER_KEY, "STRIPE_API_KEY": FAKE_STRIPE_KEY}

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from contract_bodies import (
+from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.contract.validation import BodyResult, validate_response
+from support.bodies import (
     CONTRACTS,
     Change,
     assert_violation,
@@ -32,8 +34,6 @@ from contract_bodies import (
     stream,
     validate,
 )
-from provider_contracts.contract.registry import Endpoint, Registry
-from provider_contracts.contract.validation import BodyResult, validate_response
 
 ENDPOINTS = [
     "chat_completions",

@@ -15,11 +15,11 @@ import httpx
 import orjson
 import pytest
 
-from _live import make_project, server_for
 from provider_contracts.cassettes.cassette import read
 from provider_contracts.contract import sse
 from provider_contracts.replay.alterations import parse
 from provider_contracts.replay.server import HOST, INTERACTION_HEADER, ReplayServer
+from support.live import make_project, server_for
 
 CONTRACTS = str(Path(sys.executable).with_name("contracts"))
 CHAT = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Say OK"}]}

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .assertions import assert_contract
+    from .contract.registry import Endpoint, Provider, Registry
+    from .contract.validation import BodyResult, validate_response
+    from .contract.violations import Violation
     from .errors import (
         BodyError,
         CassetteError,
@@ -23,11 +26,8 @@ if TYPE_CHECKING:
         UnknownName,
         UnmatchedRequest,
     )
-    from .contract.registry import Endpoint, Provider, Registry
     from .replay.server import ReplayServer
-    from .contract.validation import BodyResult, validate_response
     from .verify.offline import VerifyResult, verify_offline
-    from .contract.violations import Violation
 
 _HOMES = {
     "assert_contract": "assertions",

@@ -17,7 +17,7 @@ from .errors import ContractAssertionError
 if TYPE_CHECKING:
     from .cassettes.cassette import Body
     from .contract.validation import BodyResult
-    from .project import Workspace
+    from .project import Project
 
 __all__ = ["ContractValidator", "assert_contract"]
 
@@ -31,7 +31,7 @@ NOT_A_RESPONSE = (
 class ContractValidator:
     """Checks responses against the contracts of one project (`contracts/` under `root`)."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Project) -> None:
         self.workspace = workspace
 
     def check(self, response: Any, endpoint: str, status: int | None = None) -> BodyResult:
@@ -65,9 +65,9 @@ def assert_contract(
     the one the pytest plugin uses, else `$CONTRACTS_ROOT`, else the nearest folder with
     `contracts/` at or above the working folder.
     """
-    from .project import current, workspace
+    from .project import current, project
 
-    chosen = workspace(root) if root is not None else current()
+    chosen = project(root) if root is not None else current()
     return ContractValidator(chosen).assert_valid(response, endpoint, status)
 
 

@@ -40,6 +40,10 @@ UNKNOWN_NAME = "unknown {kind} {name!r}{hint}; `contracts list` shows them all"
 DID_YOU_MEAN = " (did you mean {suggestion!r}?)"
 NOT_JSON = "{where}: not valid JSON ({detail}); {fix}"
 NOT_YAML = "{where}: not valid YAML ({detail}); fix the syntax at that line"
+NO_CONTRACTS = (
+    "{where}: no contracts/ folder here; run from the folder that holds contracts/ and "
+    "cassettes/, or name it (--root DIR, --contracts-root DIR or CONTRACTS_ROOT)"
+)
 UNREADABLE = "{where}: cannot read ({detail}); check the path and its permissions"
 EMPTY_FILE = "{where}: the file is empty; {fix}"
 BINARY_BODY = (

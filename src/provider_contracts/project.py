@@ -1,33 +1,37 @@
-"""The project a test process replays from: its `contracts/` and `cassettes/`, loaded once.
+"""The project: the folder holding `contracts/` and `cassettes/`, and its registry.
 
-`assert_contract` and the pytest plugin need the same registry for every test; loading
-it once per process keeps each test's cost to the lookups it makes. The root is, in
-order: the one the pytest plugin configured (`--contracts-root`), `$CONTRACTS_ROOT`, or
-the nearest folder at or above the working folder that holds `contracts/`.
+Owns: where the root is (an explicit `--root` / `--contracts-root`, else `$CONTRACTS_ROOT`,
+else the nearest folder at or above the working folder that holds `contracts/`), the one
+message for a root without `contracts/`, and the per-process cache that the pytest plugin
+and `assert_contract` share (loading once per process keeps each test's cost to its
+lookups). The CLI makes one `Project` per command; its registry loads on first use, so
+`contracts --help` never reads a manifest.
+
+May import: errors, files, contract.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .contract.registry import Registry, find_root
-from .errors import ContractError
+from .errors import NO_CONTRACTS, ContractError
 from .files import display
 
-__all__ = ["NO_CONTRACTS", "Workspace", "configure", "current", "unconfigure", "workspace"]
-
-NO_CONTRACTS = (
-    "{where}: no contracts/ folder here or above; pass --contracts-root DIR (the folder "
-    "holding contracts/ and cassettes/) or set CONTRACTS_ROOT"
-)
+__all__ = ["Project", "configure", "current", "project", "unconfigure"]
 
 
-@dataclass(frozen=True, slots=True)
-class Workspace:
+@dataclass(slots=True)
+class Project:
     root: Path
-    registry: Registry
+    _registry: Registry | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def at(cls, root: str | Path | None) -> Project:
+        """The project at `root`, or the nearest one at or above the working folder."""
+        return cls(Path(root) if root is not None else find_root(Path.cwd()))
 
     @property
     def contracts(self) -> Path:
@@ -37,19 +41,31 @@ class Workspace:
     def cassettes(self) -> Path:
         return self.root / "cassettes"
 
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = Registry.load(self.contracts)
+        return self._registry
 
-_LOADED: dict[Path, Workspace] = {}
+    def require(self) -> Project:
+        """This project, or a one-line error when its root holds no `contracts/` folder."""
+        if not self.contracts.is_dir():
+            raise ContractError(NO_CONTRACTS.format(where=display(self.contracts)))
+        return self
+
+
+_LOADED: dict[Path, Project] = {}
 _CONFIGURED: list[Path] = []  # a stack: nested pytest sessions (pytester) push and pop
 
 
-def workspace(root: Path) -> Workspace:
-    """The workspace at `root` (the folder holding `contracts/`), loaded once per process."""
+def project(root: Path) -> Project:
+    """The project at `root` with its registry loaded, once per process."""
     key = Path(root).resolve()
     found = _LOADED.get(key)
     if found is None:
-        if not (key / "contracts").is_dir():
-            raise ContractError(NO_CONTRACTS.format(where=display(key)))
-        found = _LOADED[key] = Workspace(key, Registry.load(key / "contracts"))
+        found = Project(key).require()
+        found.registry  # noqa: B018 - load now, so a broken manifest fails here, once
+        _LOADED[key] = found
     return found
 
 
@@ -64,9 +80,9 @@ def unconfigure() -> None:
         _CONFIGURED.pop()
 
 
-def current() -> Workspace:
-    """The default workspace: configured, else `$CONTRACTS_ROOT`, else found from the cwd."""
+def current() -> Project:
+    """The default project: configured, else `$CONTRACTS_ROOT`, else found from the cwd."""
     if _CONFIGURED:
-        return workspace(_CONFIGURED[-1])
+        return project(_CONFIGURED[-1])
     env = os.environ.get("CONTRACTS_ROOT")
-    return workspace(Path(env) if env else find_root(Path.cwd()))
+    return project(Path(env) if env else find_root(Path.cwd()))

@@ -56,10 +56,6 @@ BAD_MARKER = (
     "@pytest.mark.contract{args}: {problem}; write "
     '@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=NAME_OR_INDEX)'
 )
-BAD_ROOT = (
-    "--contracts-root {root}: no contracts/ folder there; pass the folder that holds "
-    "contracts/ and cassettes/"
-)
 SCRATCH_NEEDS_LIVE = (
     "--contracts-scratch: only live answers are written; add --contracts-live, or drop it"
 )
@@ -125,7 +121,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if given:
         root = (here / given).resolve()
         if not (root / "contracts").is_dir():
-            raise pytest.UsageError(BAD_ROOT.format(root=given))
+            from .errors import NO_CONTRACTS
+
+            raise pytest.UsageError(NO_CONTRACTS.format(where=f"--contracts-root {given}"))
     else:
         root = find_root(config.rootpath)
     live = bool(config.getoption("contracts_live"))
@@ -222,9 +220,9 @@ def _start(request: pytest.FixtureRequest) -> Exchange:
 def _started(request: pytest.FixtureRequest) -> Exchange:
     settings = request.config.stash[_SETTINGS]
     selections = _selections(request)
-    from .project import workspace
+    from .project import project
 
-    chosen = workspace(settings.root)
+    chosen = project(settings.root)
     if settings.live:
         from .live.forward import Forwarder
 
@@ -352,10 +350,10 @@ def contract_validator(request: pytest.FixtureRequest) -> ContractValidator:
     """Checks responses against the contracts: `contract_validator(response, "p/e")`."""
     from .assertions import ContractValidator
     from .errors import ContractsError
-    from .project import workspace
+    from .project import project
 
     try:
-        return ContractValidator(workspace(request.config.stash[_SETTINGS].root))
+        return ContractValidator(project(request.config.stash[_SETTINGS].root))
     except ContractsError as exc:
         message = str(exc)
     pytest.fail(message, pytrace=False)

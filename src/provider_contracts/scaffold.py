@@ -22,7 +22,7 @@ import orjson
 import yaml
 
 from .contract.registry import ENDPOINTS, MANIFEST, SHARED
-from .errors import ContractError, InputError
+from .errors import NO_CONTRACTS, ContractError, InputError
 from .files import display
 
 __all__ = [
@@ -64,7 +64,6 @@ ALREADY_EXISTS = (
     "{where} already exists; `contracts new` never overwrites a provider: "
     "choose another name, or edit its files by hand"
 )
-NO_CONTRACTS = "{where}: no contracts folder here; run from the project root or pass --root"
 NO_SHARED_SHAPES = (
     "{where} is missing, and new providers are built on its shared shapes; "
     "restore it from git (contracts/README.md)"

@@ -188,7 +188,7 @@ BAD_INPUTS: list[tuple[str, Callable[[Path], list[str]], str]] = [
     (
         "no-contracts-folder",
         lambda s: ["--root", str(s / "cassettes"), "verify", "acme"],
-        "no contracts folder here",
+        "no contracts/ folder here",
     ),
     (
         "cassette-yaml",

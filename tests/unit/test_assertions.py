@@ -11,7 +11,7 @@ from provider_contracts import ContractAssertionError, assert_contract
 from provider_contracts.assertions import BROKEN, NOT_A_RESPONSE, ContractValidator
 from provider_contracts.cassettes.cassette import Body
 from provider_contracts.errors import UnknownName
-from provider_contracts.project import workspace
+from provider_contracts.project import project
 
 GOOD = {
     "id": "cmpl-1",
@@ -109,7 +109,7 @@ def test_without_a_root_the_configured_project_is_used(
 
 
 def test_the_validator_returns_the_result_without_raising(sample: Path) -> None:
-    validator = ContractValidator(workspace(sample))
+    validator = ContractValidator(project(sample))
     result = validator.check(without_usage(), "acme/chat")
     assert not result.ok and [v.instance_path for v in result.violations] == [""]
     with pytest.raises(ContractAssertionError):

@@ -4,25 +4,24 @@ from pathlib import Path
 
 import pytest
 
-from provider_contracts.errors import ContractError
+from provider_contracts.errors import NO_CONTRACTS, ContractError
 from provider_contracts.project import (
-    NO_CONTRACTS,
     configure,
     current,
+    project,
     unconfigure,
-    workspace,
 )
 
 
-def test_a_workspace_is_loaded_once_per_root(sample: Path) -> None:
-    assert workspace(sample) is workspace(sample / ".")
-    assert workspace(sample).cassettes == sample.resolve() / "cassettes"
+def test_a_project_is_loaded_once_per_root(sample: Path) -> None:
+    assert project(sample) is project(sample / ".")
+    assert project(sample).cassettes == sample.resolve() / "cassettes"
 
 
 def test_a_folder_without_contracts_says_how_to_name_one(tmp_path: Path) -> None:
     with pytest.raises(ContractError) as caught:
-        workspace(tmp_path)
-    assert str(caught.value) == NO_CONTRACTS.format(where=str(tmp_path.resolve()))
+        project(tmp_path)
+    assert str(caught.value) == NO_CONTRACTS.format(where=str(tmp_path.resolve() / "contracts"))
 
 
 def test_the_configured_root_wins_until_it_is_unconfigured(

@@ -186,7 +186,7 @@ def test_missing_shared_shapes_are_refused(contracts: Path, shapes: str) -> None
 
 
 def test_a_missing_contracts_folder_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ContractError, match="no contracts folder here"):
+    with pytest.raises(ContractError, match="no contracts/ folder here"):
         sc.scaffold(tmp_path / "nowhere", spec())
     assert not (tmp_path / "nowhere").exists()
 

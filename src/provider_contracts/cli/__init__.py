@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..errors import ContractsError
-from .project import Project
+from ..project import Project
 
 __all__ = ["cli", "main"]
 

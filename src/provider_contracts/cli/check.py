@@ -8,8 +8,8 @@ from dataclasses import asdict
 import click
 import orjson
 
+from ..project import Project
 from ._options import format_option
-from .project import Project
 
 EXAMPLES = """
 \b

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..project import Project
 from ._options import format_option
-from .project import Project
 
 if TYPE_CHECKING:
     from ..cassettes.cassette import Body, Cassette

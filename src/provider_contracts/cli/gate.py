@@ -7,8 +7,8 @@ from typing import Any
 import click
 import orjson
 
+from ..project import Project
 from ._options import format_option
-from .project import Project
 
 EXAMPLES = """
 \b

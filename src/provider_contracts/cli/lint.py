@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 import orjson
 
+from ..project import Project
 from ._options import format_option
-from .project import Project
 
 
 @click.command("lint", epilog="\b\nExample:\n  contracts lint")
@@ -19,12 +19,7 @@ def command(project: Project, fmt: str) -> None:
     """
     from ..lint import lint
 
-    if not project.contracts.is_dir():
-        from ..errors import ContractError
-
-        raise ContractError(
-            f"{project.contracts}: no contracts folder here; run from the project root or pass --root"
-        )
+    project.require()
     findings, registry = lint(project.contracts, project.cassettes)
     if fmt == "json":
         data = {

@@ -8,8 +8,8 @@ from typing import Any
 import click
 import orjson
 
+from ..project import Project
 from ._options import format_option
-from .project import Project
 
 
 @click.command("list", epilog="\b\nExamples:\n  contracts list\n  contracts list openrouter")

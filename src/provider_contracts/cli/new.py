@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .project import Project
+from ..project import Project
 
 EXAMPLES = """
 \b

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..project import Project
 from ._live import base_urls_for, network_options, policy_from
-from .project import Project
 
 if TYPE_CHECKING:
     from ..live.probes import Probe

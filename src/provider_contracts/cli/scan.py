@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..project import Project
 from ._options import format_option
-from .project import Project
 
 EXAMPLES = """
 \b

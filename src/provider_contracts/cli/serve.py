@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .project import Project
+from ..project import Project
 
 EXAMPLES = """
 \b

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from ..project import Project
 from ._live import network_options, policy_from, verify_live_command
 from ._options import format_option, report_option, write_reports
-from .project import Project
 
 EXAMPLES = """
 \b

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import BAD_FIELD, MISSING_FIELD, ContractError, UnknownName
+from ..errors import BAD_FIELD, MISSING_FIELD, NO_CONTRACTS, ContractError, UnknownName
 from ..files import display, read_yaml
 
 __all__ = [
@@ -147,10 +147,7 @@ class Registry:
     def load(cls, root: Path) -> Registry:
         root = Path(root)
         if not root.is_dir():
-            raise ContractError(
-                f"{display(root)}: no contracts folder here; run from the project root "
-                "or pass --root"
-            )
+            raise ContractError(NO_CONTRACTS.format(where=display(root)))
         return cls(root)
 
     @property

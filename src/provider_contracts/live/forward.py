@@ -34,7 +34,7 @@ from ..contract.registry import Endpoint, Provider
 from ..contract.violations import Violation
 from ..errors import ContractError, UnmatchedRequest
 from ..files import write_atomic
-from ..project import Workspace
+from ..project import Project
 from ..replay.matching import Candidate, Miss, RequestShape, Route, base_path, match
 from ..replay.playback import HOP_HEADERS, Recording, event_chunks
 from .credentials import auth_headers, key_for
@@ -152,7 +152,7 @@ class Forwarder:
 
     def __init__(
         self,
-        workspace: Workspace,
+        workspace: Project,
         endpoints: Sequence[str],
         environ: Mapping[str, str],
         scratch: Scratch | None = None,

@@ -18,7 +18,7 @@ from ..contract.registry import Endpoint
 from ..contract.sse import split_events
 from ..errors import CassetteError, InputError, UnmatchedRequest
 from ..files import display
-from ..project import Workspace
+from ..project import Project
 from .matching import Candidate, Miss, RequestShape, Route, match
 
 __all__ = ["Recording", "Replayer", "Selection", "candidates", "event_chunks", "recordings"]
@@ -126,7 +126,7 @@ def _prepare(endpoint: Endpoint, path: Path, interaction: Interaction) -> Record
     )
 
 
-def candidates(workspace: Workspace, selections: Iterable[Selection]) -> list[Candidate[Recording]]:
+def candidates(workspace: Project, selections: Iterable[Selection]) -> list[Candidate[Recording]]:
     """Every recording of the selected endpoints, in the order named, as match candidates."""
     found: list[Candidate[Recording]] = []
     registry = workspace.registry

@@ -35,9 +35,10 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from ..cassettes.cassette import Body, Interaction, cassette_paths, read
-from ..contract.registry import Endpoint, Provider, Registry
+from ..contract.registry import Endpoint, Provider
 from ..contract.sse import split_events
 from ..errors import InputError
+from ..project import Project
 from .alterations import Alteration, Counter, alter_body, parse
 from .matching import base_path, path_pattern
 
@@ -156,7 +157,7 @@ class ReplayServer:
             with ReplayServer.at(Path("."), ["openrouter"], ["status:429*1"]) as server:
                 client = OpenAI(base_url=server.base_url("openrouter"), api_key="test")
         """
-        registry = Registry.load(Path(root) / "contracts")
+        registry = Project.at(root).require().registry
         names = list(providers) or registry.names
         chosen = [registry.provider(name) for name in names]
         return cls(chosen, Path(root) / "cassettes", alterations, port, log)

@@ -128,7 +128,7 @@ def test_a_provider_folder_without_manifest_says_how_to_make_one(sample: Path) -
 
 
 def test_a_missing_contracts_folder_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(ContractError, match="no contracts folder here"):
+    with pytest.raises(ContractError, match="no contracts/ folder here"):
         Registry.load(tmp_path / "contracts")
 
 

@@ -16,7 +16,7 @@ from provider_contracts.live.forward import (
     Scratch,
     base_url_for,
 )
-from provider_contracts.project import workspace
+from provider_contracts.project import project
 
 ACME = "https://api.acme.test/v1"
 KEY = "sk-acme-0123456789"
@@ -31,7 +31,7 @@ COMPLETION = {
 def forwarder(root: Path, scratch: Path | None = None, **environ: str) -> Forwarder:
     env = {"ACME_API_KEY": KEY, **environ}
     return Forwarder(
-        workspace(root),
+        project(root),
         ["acme/chat", "acme/chat_stream"],
         env,
         Scratch(scratch) if scratch else None,
@@ -50,11 +50,11 @@ def forwarder(root: Path, scratch: Path | None = None, **environ: str) -> Forwar
 def test_the_base_url_is_the_manifest_one_unless_overridden(
     sample: Path, environ: dict[str, str], expected: str
 ) -> None:
-    assert base_url_for(workspace(sample).registry.provider("acme"), environ) == expected
+    assert base_url_for(project(sample).registry.provider("acme"), environ) == expected
 
 
 def test_an_override_that_is_not_a_url_names_the_variable(sample: Path) -> None:
-    provider = workspace(sample).registry.provider("acme")
+    provider = project(sample).registry.provider("acme")
     with pytest.raises(ContractError) as caught:
         base_url_for(provider, {"CONTRACTS_BASE_URL_ACME": "localhost:8080"})
     assert str(caught.value) == BAD_BASE_URL.format(
@@ -64,7 +64,7 @@ def test_an_override_that_is_not_a_url_names_the_variable(sample: Path) -> None:
 
 def test_a_missing_key_names_its_variable(sample: Path) -> None:
     with pytest.raises(MissingCredential) as caught:
-        Forwarder(workspace(sample), ["acme/chat"], {}).credentials()
+        Forwarder(project(sample), ["acme/chat"], {}).credentials()
     assert caught.value.var == "ACME_API_KEY"
 
 

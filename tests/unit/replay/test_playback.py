@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from provider_contracts.cassettes.cassette import read
 from provider_contracts.errors import CassetteError, InputError, UnmatchedRequest
-from provider_contracts.project import workspace
+from provider_contracts.project import project
 from provider_contracts.replay.playback import (
     NO_CASSETTE,
     Replayer,
@@ -46,14 +46,14 @@ def test_a_stream_is_cut_after_each_event(text: str, chunks: list[bytes]) -> Non
 
 
 def test_a_cassette_is_read_once_while_it_is_unchanged(sample: Path) -> None:
-    ws = workspace(sample)
+    ws = project(sample)
     endpoint = ws.registry.endpoint("acme/chat")
     path = sample / "cassettes/acme/chat.json"
     assert recordings(path, endpoint) is recordings(path, endpoint)
 
 
 def test_a_changed_cassette_is_read_again(sample: Path) -> None:
-    ws = workspace(sample)
+    ws = project(sample)
     endpoint = ws.registry.endpoint("acme/chat")
     path = sample / "cassettes/acme/chat.json"
     before = recordings(path, endpoint)
@@ -71,7 +71,7 @@ def test_a_recording_replays_the_body_and_headers_but_not_the_stored_encoding(sa
     doc["interactions"][0]["response"]["headers"]["Content-Encoding"] = ["gzip"]
     doc["interactions"][0]["response"]["headers"]["Content-Length"] = ["3"]
     path.write_bytes(orjson.dumps(doc))
-    endpoint = workspace(sample).registry.endpoint("acme/chat")
+    endpoint = project(sample).registry.endpoint("acme/chat")
     first = recordings(path, endpoint)[0]
     names = [name.lower() for name, _ in first.headers]
     assert "content-encoding" not in names and "content-length" not in names
@@ -80,7 +80,7 @@ def test_a_recording_replays_the_body_and_headers_but_not_the_stored_encoding(sa
 
 
 def test_a_streamed_recording_is_kept_event_by_event(sample: Path) -> None:
-    endpoint = workspace(sample).registry.endpoint("acme/chat_stream")
+    endpoint = project(sample).registry.endpoint("acme/chat_stream")
     (recording,) = recordings(sample / "cassettes/acme/chat_stream.json", endpoint)
     assert recording.events is not None
     assert b"".join(recording.events) == recording.content
@@ -88,13 +88,13 @@ def test_a_streamed_recording_is_kept_event_by_event(sample: Path) -> None:
 
 
 def test_an_error_under_a_success_status_is_not_a_success(sample: Path) -> None:
-    endpoint = workspace(sample).registry.endpoint("acme/chat")
+    endpoint = project(sample).registry.endpoint("acme/chat")
     found = recordings(sample / "cassettes/acme/chat.json", endpoint)
     assert [r.success for r in found] == [True, False, False]
 
 
 def test_an_unreadable_cassette_is_one_line_naming_it(sample: Path) -> None:
-    endpoint = workspace(sample).registry.endpoint("acme/chat")
+    endpoint = project(sample).registry.endpoint("acme/chat")
     with pytest.raises(CassetteError, match=r"does-not-exist\.json: cannot read"):
         recordings(sample / "cassettes/acme/does-not-exist.json", endpoint)
 
@@ -102,7 +102,7 @@ def test_an_unreadable_cassette_is_one_line_naming_it(sample: Path) -> None:
 def test_an_endpoint_without_a_cassette_says_how_to_record_it(sample: Path) -> None:
     (sample / "cassettes/acme/chat.json").unlink()
     with pytest.raises(CassetteError) as caught:
-        candidates(workspace(sample), [Selection("acme/chat")])
+        candidates(project(sample), [Selection("acme/chat")])
     assert str(caught.value) == NO_CASSETTE.format(
         endpoint="acme/chat",
         path=str(sample.resolve() / "cassettes/acme/chat.json"),
@@ -119,14 +119,14 @@ def test_an_endpoint_without_a_cassette_says_how_to_record_it(sample: Path) -> N
 def test_an_interaction_is_picked_by_index_or_name(
     sample: Path, wanted: int | str, status: int
 ) -> None:
-    found = candidates(workspace(sample), [Selection("acme/chat", wanted)])
+    found = candidates(project(sample), [Selection("acme/chat", wanted)])
     assert [c.payload.status for c in found] == [status]
 
 
 @pytest.mark.parametrize("wanted", [7, "no such"], ids=["index-out-of-range", "unknown-name"])
 def test_an_unknown_interaction_lists_the_ones_there_are(sample: Path, wanted: int | str) -> None:
     with pytest.raises(InputError) as caught:
-        candidates(workspace(sample), [Selection("acme/chat", wanted)])
+        candidates(project(sample), [Selection("acme/chat", wanted)])
     assert str(caught.value) == (
         f"interaction={wanted!r}: acme/chat has no such interaction; it has "
         "0: 'completion', 1: 'error under 200', 2: 'unauthorized'"
@@ -134,19 +134,19 @@ def test_an_unknown_interaction_lists_the_ones_there_are(sample: Path, wanted: i
 
 
 def test_candidates_keep_the_order_the_endpoints_were_named(sample: Path) -> None:
-    found = candidates(workspace(sample), [Selection("acme/chat_stream"), Selection("acme/chat")])
+    found = candidates(project(sample), [Selection("acme/chat_stream"), Selection("acme/chat")])
     assert [c.payload.endpoint for c in found] == ["acme/chat_stream"] + ["acme/chat"] * 3
 
 
 def test_the_replayer_answers_a_request_with_its_recording(sample: Path) -> None:
-    replayer = Replayer(candidates(workspace(sample), [Selection("acme/chat")]))
+    replayer = Replayer(candidates(project(sample), [Selection("acme/chat")]))
     found = replayer.answer("POST", CHAT, json_body(model="tiny"), "application/json")
     assert (found.endpoint, found.interaction.name) == ("acme/chat", "completion")
     assert replayer.answered == [found] and replayer.misses == []
 
 
 def test_the_replayer_refuses_and_keeps_a_request_it_cannot_answer(sample: Path) -> None:
-    replayer = Replayer(candidates(workspace(sample), [Selection("acme/chat")]))
+    replayer = Replayer(candidates(project(sample), [Selection("acme/chat")]))
     with pytest.raises(UnmatchedRequest) as caught:
         replayer.answer("GET", CHAT, None, None)
     (miss,) = replayer.misses

@@ -13,7 +13,7 @@ import stripe
 from provider_contracts.cassettes.cassette import read
 from provider_contracts.errors import UnmatchedRequest
 from provider_contracts.live.forward import Forwarder
-from provider_contracts.project import workspace
+from provider_contracts.project import project
 from provider_contracts.pytest_plugin import ContractsHttpx
 from provider_contracts.replay.playback import Replayer, Selection, candidates
 from provider_contracts.replay.transports import (
@@ -33,7 +33,7 @@ STRIPE_DATA_WARNING = "ignore:Use 'content=<...>' to upload raw bytes:Deprecatio
 
 
 def replayer(root: Path, *names: str, interaction: str | int | None = None) -> Replayer:
-    return Replayer(candidates(workspace(root), [Selection(n, interaction) for n in names]))
+    return Replayer(candidates(project(root), [Selection(n, interaction) for n in names]))
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def completion() -> bytes:
 
 def live(sample: Path, server: ProviderServer, key: str = "sk-acme-secret") -> Forwarder:
     environ = {"ACME_API_KEY": key, "CONTRACTS_BASE_URL_ACME": f"{server.url}/v1"}
-    return Forwarder(workspace(sample), ["acme/chat", "acme/chat_stream"], environ)
+    return Forwarder(project(sample), ["acme/chat", "acme/chat_stream"], environ)
 
 
 def test_live_mode_sends_the_request_with_the_key_to_the_base_url(

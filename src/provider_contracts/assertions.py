@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ContractAssertionError
 
 if TYPE_CHECKING:
-    from .cassettes.cassette import Body
+    from .contract.body import Body
     from .contract.validation import BodyResult
     from .project import Project
 
@@ -73,20 +73,19 @@ def assert_contract(
 
 def report(endpoint: str, result: BodyResult) -> str:
     """The violations of one response, as `contracts verify` shows them."""
-    from .reports.text import render_violation
 
     count = len(result.violations)
     lines = [
         BROKEN.format(endpoint=endpoint, status=result.status, count=count, s="s" * (count != 1))
     ]
     for violation in result.violations:
-        lines.extend("  " + line for line in render_violation(violation, "response"))
+        lines.extend("  " + line for line in violation.lines("response"))
     return "\n".join(lines)
 
 
 def _parts(response: Any) -> tuple[int, bytes | str | Body, Mapping[str, str] | None]:
     """(status, body, headers) of whatever the caller handed in."""
-    from .cassettes.cassette import Body
+    from .contract.body import Body
 
     if hasattr(response, "status_code") and hasattr(response, "read"):  # an httpx.Response
         content = response.read()

@@ -277,10 +277,11 @@ def _shown(marker: pytest.Mark) -> str:
 def contracts_transport(request: pytest.FixtureRequest) -> httpx.BaseTransport:
     """An httpx transport answering from the marked endpoints' cassettes (live: the provider)."""
     exchange = _exchange(request)
+    from .live.transports import LiveTransport
     from .replay import transports
 
     if exchange.forwarder is not None:
-        return transports.LiveTransport(exchange.forwarder)
+        return LiveTransport(exchange.forwarder)
     assert exchange.replayer is not None
     return transports.ReplayTransport(exchange.replayer)
 
@@ -289,10 +290,11 @@ def contracts_transport(request: pytest.FixtureRequest) -> httpx.BaseTransport:
 def contracts_async_transport(request: pytest.FixtureRequest) -> httpx.AsyncBaseTransport:
     """`contracts_transport` for `httpx.AsyncClient`."""
     exchange = _exchange(request)
+    from .live.transports import AsyncLiveTransport
     from .replay import transports
 
     if exchange.forwarder is not None:
-        return transports.AsyncLiveTransport(exchange.forwarder)
+        return AsyncLiveTransport(exchange.forwarder)
     assert exchange.replayer is not None
     return transports.AsyncReplayTransport(exchange.replayer)
 

@@ -9,7 +9,7 @@ import pytest
 
 from provider_contracts import ContractAssertionError, assert_contract
 from provider_contracts.assertions import BROKEN, NOT_A_RESPONSE, ContractValidator
-from provider_contracts.cassettes.cassette import Body
+from provider_contracts.contract.body import Body
 from provider_contracts.errors import UnknownName
 from provider_contracts.project import project
 

@@ -1,1 +1,7 @@
-"""TODO room docstring."""
+"""Cassettes: recorded interactions on disk (vcrpy's format, stored to read well in a diff).
+
+Owns: the cassette model, reading and writing cassettes (atomically), the vcrpy
+serializer `contracts`, and scrubbing secrets out of an interaction before it is kept.
+
+May import: contract, project, errors, files.
+"""

@@ -28,8 +28,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+from ..contract.body import Body
 from ..contract.registry import Provider
-from .cassette import Body, Interaction, RecordedRequest, RecordedResponse, header
+from .cassette import Interaction, RecordedRequest, RecordedResponse, header
 
 __all__ = ["REDACTED", "SecretHit", "find_secrets", "scrub_interaction", "scrub_text"]
 

@@ -3,6 +3,9 @@
 Errors become exit codes here and nowhere else: a `ContractsError` prints one line
 (`error: ...`) and exits with its code; a usage error prints one line and exits 2.
 Modules below import the core inside their functions, so `contracts --help` stays fast.
+Helpers that are not commands are underscored (`_options`, `_live`).
+
+May import: every room.
 """
 
 from __future__ import annotations

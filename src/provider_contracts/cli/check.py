@@ -49,11 +49,10 @@ def command(
     """
     from pathlib import Path
 
-    from ..cassettes.cassette import Body
+    from ..contract.body import Body
     from ..contract.validation import validate_response
     from ..errors import BINARY_BODY, EMPTY_FILE, BodyError
     from ..files import read_bytes
-    from ..reports.text import render_violation
 
     endpoint = project.registry.endpoint(endpoint_id)
     where = "stdin" if source == "-" else source
@@ -101,7 +100,7 @@ def command(
             f"FAIL {endpoint.id}: {where} (status {status}), {count} violation{'s' * (count != 1)}"
         )
         for violation in result.violations:
-            for line in render_violation(violation, f"{endpoint.id} {where}"):
+            for line in violation.lines(f"{endpoint.id} {where}"):
                 click.echo("     " + line)
     click.get_current_context().exit(0 if result.ok else 1)
 

@@ -11,7 +11,8 @@ from ..project import Project
 from ._options import format_option
 
 if TYPE_CHECKING:
-    from ..cassettes.cassette import Body, Cassette
+    from ..cassettes.cassette import Cassette
+    from ..contract.body import Body
     from ..contract.registry import Endpoint
     from ..drift.core import Finding
 

@@ -139,7 +139,7 @@ def _dry_run(probes: list[Probe], var: str) -> None:
 
 def _describe(item: Recording | Unreached) -> list[str]:
     from ..live.record import Unreached
-    from ..reports.text import render_finding, render_violation
+    from ..reports.text import render_finding
 
     endpoint = item.endpoint.id
     if isinstance(item, Unreached):
@@ -158,7 +158,7 @@ def _describe(item: Recording | Unreached) -> list[str]:
         if _field(finding, "severity") in SHOWN_DRIFT:
             lines.append("     " + render_finding(finding))
     for violation in check.violations:
-        lines.extend("     " + line for line in render_violation(violation, endpoint))
+        lines.extend("     " + line for line in violation.lines(endpoint))
     return lines
 
 

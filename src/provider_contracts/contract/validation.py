@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
-from ..cassettes.cassette import Body, RecordedResponse
+from .body import Body
 from .registry import Endpoint, SchemaRef
 from .schemas import SchemaStore, store_for
 from .streams import check_stream
@@ -71,8 +71,19 @@ def validate_response(
     return _json(endpoint, status, body, store, header_violations)
 
 
+class Recorded(Protocol):
+    """A recorded response as validation reads it (a cassette's `RecordedResponse`)."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def body(self) -> Body: ...
+    @property
+    def headers(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
 def validate_recorded(
-    endpoint: Endpoint, response: RecordedResponse, store: SchemaStore | None = None
+    endpoint: Endpoint, response: Recorded, store: SchemaStore | None = None
 ) -> BodyResult:
     """Check a recorded response, its headers included, against the endpoint's contract."""
     headers = {name: values[0] for name, values in response.headers.items() if values}

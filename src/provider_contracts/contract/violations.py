@@ -36,6 +36,16 @@ class Violation:
         where = self.instance_path or "/"
         return f"event {self.event} {where}" if self.event is not None else where
 
+    def lines(self, where: str) -> list[str]:
+        """The violation as a person reads it: where and what, then the schema keyword and
+        what came, each on its own indented line (every report and message uses this)."""
+        lines = [f"{where} at {self.location}: {self.message}"]
+        if self.schema_path:
+            lines.append(f"  schema: {self.schema_path}")
+        if self.excerpt:
+            lines.append(f"  got: {self.excerpt}")
+        return lines
+
 
 def pointer(parts: Sequence[str | int]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)

@@ -59,8 +59,9 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from ..cassettes.cassette import Body, Cassette, Interaction, from_dict
+from ..cassettes.cassette import Cassette, Interaction, from_dict
 from ..contract import sse
+from ..contract.body import Body
 from ..contract.registry import Endpoint, SchemaRef, StreamSpec
 from ..contract.schemas import SchemaStore, store_for
 from ..errors import BINARY_BODY, EMPTY_FILE, BodyError

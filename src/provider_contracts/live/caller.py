@@ -25,8 +25,9 @@ from typing import Any
 
 import httpx
 
-from ..cassettes.cassette import Body, Interaction, RecordedRequest, RecordedResponse
+from ..cassettes.cassette import Interaction, RecordedRequest, RecordedResponse
 from ..contract import sse
+from ..contract.body import Body
 from ..contract.registry import Provider
 from ..errors import CouldNotVerify, InputError
 from .credentials import auth_headers

@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..cassettes.cassette import (
-    Body,
     Cassette,
     Interaction,
     RecordedRequest,
@@ -30,6 +29,7 @@ from ..cassettes.cassette import (
     to_dict,
 )
 from ..cassettes.scrub import REDACTED, scrub_interaction
+from ..contract.body import Body
 from ..contract.registry import Endpoint, Provider
 from ..contract.violations import Violation
 from ..errors import ContractError, UnmatchedRequest
@@ -96,7 +96,6 @@ class Broken:
 
     @property
     def message(self) -> str:
-        from ..reports.text import render_violation
 
         count = len(self.violations)
         lines = [
@@ -110,7 +109,7 @@ class Broken:
             )
         ]
         for violation in self.violations:
-            lines.extend("  " + line for line in render_violation(violation, "response"))
+            lines.extend("  " + line for line in violation.lines("response"))
         return "\n".join(lines)
 
 

@@ -34,7 +34,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from ..cassettes.cassette import Body, Interaction, cassette_paths, read
+from ..cassettes.cassette import Interaction, cassette_paths, read
+from ..contract.body import Body
 from ..contract.registry import Endpoint, Provider
 from ..contract.sse import split_events
 from ..errors import InputError

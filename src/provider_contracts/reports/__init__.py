@@ -3,6 +3,8 @@ JUnit XML for CI test viewers, Markdown for job summary pages.
 
 Each renderer is a function `render(result) -> str`; `RENDERERS` maps format names to
 them, for `--format` and `--report FORMAT:PATH`.
+
+May import: verify and every room below it.
 """
 
 from __future__ import annotations

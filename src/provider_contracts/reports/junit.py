@@ -14,7 +14,6 @@ from xml.etree import ElementTree as ET
 
 from ..verify.offline import EndpointResult, InteractionResult, VerifyResult
 from .findings import FindingView, view
-from .text import render_violation
 
 __all__ = ["render"]
 
@@ -74,7 +73,7 @@ def _interaction_case(
     more = len(interaction.violations) - 1
     message = f"{first.location}: {first.message}" + (f" (and {more} more)" if more else "")
     where = f"{interaction.cassette} {interaction.label} (status {interaction.status})"
-    body = [line for v in interaction.violations for line in render_violation(v, where)]
+    body = [line for v in interaction.violations for line in v.lines(where)]
     failure = ET.SubElement(case, "failure", message=_clean(message), type="contract-violation")
     failure.text = _clean("\n".join(body))
 

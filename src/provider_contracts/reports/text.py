@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..contract.violations import Violation
 from ..verify.offline import EndpointResult, VerifyResult
 from .findings import view
 
-__all__ = ["render", "render_finding", "render_violation"]
+__all__ = ["render", "render_finding"]
 
 MARK = {"pass": "ok  ", "fail": "FAIL", "missing": "MISS", "unverified": "SKIP"}
 
@@ -22,7 +21,7 @@ def render(result: VerifyResult) -> str:
         )
         for interaction, violation in endpoint.violations:
             where = f"{interaction.cassette} {interaction.label} (status {interaction.status})"
-            lines.extend("     " + line for line in render_violation(violation, where))
+            lines.extend("     " + line for line in violation.lines(where))
         lines.extend(
             "     " + render_finding(f) for f in endpoint.drift if view(f).severity != "noise"
         )
@@ -30,15 +29,6 @@ def render(result: VerifyResult) -> str:
             lines.append(f"     {endpoint.note}")
     lines.append(_totals(result))
     return "\n".join(lines) + "\n"
-
-
-def render_violation(violation: Violation, where: str) -> list[str]:
-    lines = [f"{where} at {violation.location}: {violation.message}"]
-    if violation.schema_path:
-        lines.append(f"  schema: {violation.schema_path}")
-    if violation.excerpt:
-        lines.append(f"  got: {violation.excerpt}")
-    return lines
 
 
 def render_finding(finding: Any) -> str:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provider_contracts.cassettes import cassette as cassettes
-from provider_contracts.cassettes.cassette import Body
+from provider_contracts.contract.body import Body
 from provider_contracts.errors import CassetteError
 
 

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from provider_contracts.cassettes import scrub
 from provider_contracts.cassettes.cassette import (
-    Body,
     Cassette,
     Interaction,
     RecordedRequest,
@@ -31,6 +30,7 @@ from provider_contracts.cassettes.scrub import (
     scrub_interaction,
     scrub_text,
 )
+from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Registry
 from support.paths import REPO as _REPO
 

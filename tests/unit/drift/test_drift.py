@@ -16,13 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts.cassettes.cassette import (
-    Body,
-    Cassette,
-    Interaction,
-    RecordedResponse,
-    read,
-)
+from provider_contracts.cassettes.cassette import Cassette, Interaction, RecordedResponse, read
+from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Endpoint, Registry
 from provider_contracts.drift import core as drift
 from provider_contracts.drift.core import (

@@ -13,13 +13,12 @@ import stripe
 from provider_contracts.cassettes.cassette import read
 from provider_contracts.errors import UnmatchedRequest
 from provider_contracts.live.forward import Forwarder
+from provider_contracts.live.transports import AsyncLiveTransport, LiveTransport
 from provider_contracts.project import project
 from provider_contracts.pytest_plugin import ContractsHttpx
 from provider_contracts.replay.playback import Replayer, Selection, candidates
 from provider_contracts.replay.transports import (
-    AsyncLiveTransport,
     AsyncReplayTransport,
-    LiveTransport,
     ReplayTransport,
 )
 from support.paths import REPO as _REPO

@@ -1,0 +1,74 @@
+"""A response (or request) body, decoded as far as it goes: JSON, an event stream, text, bytes.
+
+The one place that decides what a body is; validation, drift, replay and the cassettes
+read bodies through it.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+
+from .sse import looks_like_sse
+
+__all__ = ["Body", "BodyKind"]
+
+BodyKind = Literal["json", "sse", "text", "bytes", "empty"]
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A request or response body, decoded as far as it goes."""
+
+    kind: BodyKind
+    value: Any  # parsed JSON, text, or bytes
+
+    @classmethod
+    def from_raw(cls, data: bytes | str | None, content_type: str | None = None) -> Body:
+        if data is None or data in (b"", ""):
+            return cls("empty", "")
+        if isinstance(data, bytes):
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return cls("bytes", data)
+        else:
+            text = data
+        if "\x00" in text:
+            return cls("bytes", text.encode("utf-8"))
+        if "event-stream" in (content_type or "") or looks_like_sse(text):
+            return cls("sse", text)
+        if content_type and "json" not in content_type.lower():
+            return cls("text", text)  # the sender said what it is: no guessing
+        try:
+            return cls("json", orjson.loads(text))
+        except orjson.JSONDecodeError:
+            return cls("text", text)
+
+    @property
+    def text(self) -> str:
+        if self.kind == "json":
+            return orjson.dumps(self.value).decode()
+        if self.kind == "bytes":
+            return bytes(self.value).decode("utf-8", "replace")
+        return str(self.value)
+
+    @property
+    def raw(self) -> bytes:
+        if self.kind == "bytes":
+            return bytes(self.value)
+        return self.text.encode("utf-8")
+
+    def to_stored(self) -> dict[str, Any] | None:
+        if self.kind == "json":
+            return {"json": self.value}
+        if self.kind == "sse":
+            return {"sse": self.value.split("\n")}
+        if self.kind == "bytes":
+            return {"base64": base64.b64encode(self.value).decode()}
+        if self.kind == "empty":
+            return None
+        return {"string": self.value}

@@ -7,8 +7,6 @@ size and docstring every room promises.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import grimp
 import pytest
 

@@ -166,7 +166,7 @@ def _body(stored: Any, content_type: str | None) -> Body:
         return Body("json", stored["json"])
     if "sse" in stored:
         lines = stored["sse"]
-        if not all(isinstance(line, str) for line in lines):
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
             raise TypeError("`sse` must be a list of strings")
         return Body("sse", "\n".join(lines))
     if "base64" in stored:

@@ -21,6 +21,8 @@ from ..project import Project
 
 __all__ = ["cli", "main"]
 
+IO_FIX = "check the path, its permissions and the free space"
+
 
 class ContractsGroup(click.Group):
     """A click group whose errors are one line each, with the documented exit codes."""
@@ -48,6 +50,10 @@ class ContractsGroup(click.Group):
         except ContractsError as exc:
             click.echo(f"error: {exc}", err=True)
             code = exc.exit_code
+        except OSError as exc:  # an I/O failure no room translated: still one line, no traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}; {IO_FIX}", err=True)
+            code = 3 if isinstance(exc, (ConnectionError, TimeoutError)) else 2
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import BAD_FIELD, MISSING_FIELD, NO_CONTRACTS, ContractError, UnknownName
-from ..files import display, read_yaml
+from ..files import display, read_yaml, size_text
 
 __all__ = [
     "Auth",
@@ -30,6 +31,9 @@ MANIFEST = "provider.yaml"
 ENDPOINTS = "endpoints"
 _FIX = "see contracts/README.md for the format"
 _STATUS_KEYS = "a status code such as '200', a class such as '4XX', or 'default'"
+PROBE_FIELDS = ("json", "form", "query", "path_params", "headers", "estimated_cost_usd")
+PROBE_LIMIT = 64 * 1024  # a probe is the cheapest request an endpoint takes
+UNKNOWN_FIELD = "{where}: unknown field {field!r}{hint}; {fix}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +222,24 @@ class _Doc:
             what = "the file" if not prefix else f"field {prefix.rstrip('.')!r}"
             raise ContractError(f"{where}: {what} must be a mapping of fields; {_FIX}")
         self.data: dict[str, Any] = data
+        self.read: set[str] = set()  # the fields the loader asked for: the known ones
+
+    def has(self, name: str) -> bool:
+        self.read.add(name)
+        return self.data.get(name) is not None
+
+    def done(self, *also: str) -> None:
+        """Refuse any field the loader never asked for: a typo (`redakt:`) must not pass."""
+        known = self.read | set(also)
+        for name in self.data:
+            if name not in known:
+                close = get_close_matches(str(name), sorted(known), n=1)
+                hint = f" (did you mean {self.prefix + close[0]!r}?)" if close else ""
+                raise ContractError(
+                    UNKNOWN_FIELD.format(
+                        where=display(self.path), field=self.prefix + str(name), hint=hint, fix=_FIX
+                    )
+                )
 
     def _fail(self, name: str, problem: str) -> ContractError:
         return ContractError(
@@ -227,6 +249,7 @@ class _Doc:
         )
 
     def required(self, name: str, kind: type | tuple[type, ...] = str) -> Any:
+        self.read.add(name)
         if self.data.get(name) is None:
             raise ContractError(
                 MISSING_FIELD.format(where=display(self.path), field=self.prefix + name, fix=_FIX)
@@ -234,6 +257,7 @@ class _Doc:
         return self.optional(name, kind)
 
     def optional(self, name: str, kind: type | tuple[type, ...] = str, default: Any = None) -> Any:
+        self.read.add(name)
         value = self.data.get(name)
         if value is None:
             return default
@@ -298,6 +322,8 @@ def load_provider(root: Path, folder: Path) -> Provider:
     )
     if not provider.base_url.startswith(("http://", "https://")):
         raise doc._fail("base_url", "must start with http:// or https://")
+    for part in (doc, auth, redact):
+        part.done()
     endpoints_dir = folder / ENDPOINTS
     files = sorted(endpoints_dir.glob("*.yaml")) if endpoints_dir.is_dir() else []
     if not files:
@@ -320,26 +346,33 @@ def _load_endpoint(root: Path, folder: Path, provider: Provider, path: Path) -> 
     responses = _status_table(doc, root, folder, "responses", required=True)
     headers = _status_table(doc, root, folder, "headers", required=False)
     branch = None
-    if doc.data.get("error_branch") is not None:
+    if doc.has("error_branch"):
         sub = doc.sub("error_branch")
         branch = ErrorBranch(
             key=sub.required("key"),
             schema=sub.schema(root, folder, "schema", sub.required("schema")),
         )
-    return Endpoint(
+        sub.done()
+    probe = doc.sub("probe", required=True)
+    probe.done(*PROBE_FIELDS)
+    if len(repr(probe.data)) > PROBE_LIMIT:
+        raise doc._fail("probe", f"is larger than {size_text(PROBE_LIMIT)}; probe with less")
+    endpoint = Endpoint(
         provider=provider.name,
         name=path.stem,
         file=path,
         description=doc.required("description"),
         method=method,
         path=ep_path,
-        probe=doc.required("probe", dict),
+        probe=probe.data,
         responses=responses,
         headers=headers,
         error_branch=branch,
-        stream=_stream(doc, root, folder) if doc.data.get("stream") is not None else None,
+        stream=_stream(doc, root, folder) if doc.has("stream") else None,
         volatile=provider.volatile + doc.strings("volatile"),
     )
+    doc.done()
+    return endpoint
 
 
 def _status_table(
@@ -381,7 +414,7 @@ def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
         name = sub.optional(end)
         if name is not None and events is not None and name not in events:
             raise sub._fail(end, f"names {name!r}, which is not one of the stream's events")
-    return StreamSpec(
+    spec = StreamSpec(
         format=fmt,
         event=event,
         events=events or {},
@@ -390,3 +423,5 @@ def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
         last=sub.optional("last"),
         rules=rules,
     )
+    sub.done()
+    return spec

@@ -30,6 +30,7 @@ from ..contract.registry import Endpoint, Provider
 from ..contract.schemas import SchemaStore
 from ..contract.validation import BodyResult, validate_recorded
 from ..errors import ContractsError, CouldNotVerify
+from ..files import write_all
 from .caller import Caller, RetryPolicy
 from .probes import Probe, plan
 
@@ -133,13 +134,14 @@ def record_provider(
 
 
 def write(recordings: Iterable[Recording | Unreached], only_wanted: bool = True) -> list[Path]:
-    """Replace each recording's cassette atomically; returns the paths written."""
-    written = []
-    for item in recordings:
-        if isinstance(item, Recording) and (item.wanted or not only_wanted):
-            cassettes.write(item.cassette)
-            written.append(item.cassette.path)
-    return written
+    """Replace every recording's cassette, or none (staged, then renamed); the paths written."""
+    chosen = [
+        item.cassette
+        for item in recordings
+        if isinstance(item, Recording) and (item.wanted or not only_wanted)
+    ]
+    write_all({c.path: cassettes.dumps(cassettes.to_dict(c)) for c in chosen})
+    return [c.path for c in chosen]
 
 
 def _fill(

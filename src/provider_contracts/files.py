@@ -30,6 +30,7 @@ import yaml
 from .errors import EMPTY_FILE, NOT_JSON, NOT_YAML, UNREADABLE, InputError
 
 __all__ = [
+    "MAX_CASSETTE",
     "MAX_INPUT",
     "MAX_YAML",
     "check_writable",
@@ -45,6 +46,7 @@ __all__ = [
 MiB = 1 << 20
 MAX_INPUT = 64 * MiB  # a body, a report, a schema, a file to scan
 MAX_YAML = 1 * MiB  # a manifest, an endpoint contract, the waivers
+MAX_CASSETTE = 512 * MiB  # a cassette to verify or replay (a 100k-interaction one fits)
 
 # User-facing messages, kept here so tests can assert them.
 TOO_LARGE = (
@@ -207,6 +209,12 @@ def check_writable(path: Path, protected: Sequence[Path] = ()) -> Path:
         real = Path(os.path.realpath(folder))
         if target == real or target.is_relative_to(real):
             raise InputError(PROTECTED.format(where=where, folder=folder.name))
+    above = target.parent
+    while not os.path.lexists(above) and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        detail = f"{above.name} is a file, not a folder"
+        raise InputError(UNWRITABLE.format(where=where, detail=detail))
     if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
         if stat.S_ISDIR(mode):
             raise InputError(IS_A_FOLDER.format(where=where))

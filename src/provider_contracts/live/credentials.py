@@ -8,13 +8,19 @@ from collections.abc import Mapping
 from ..contract.registry import Provider
 from ..errors import InputError, MissingCredential
 
-__all__ = ["LIVE_STRIPE_KEY", "TEST_KEY_PREFIXES", "auth_headers", "key_for"]
+__all__ = ["BAD_KEY", "LIVE_STRIPE_KEY", "TEST_KEY_PREFIXES", "auth_headers", "key_for"]
 
 # Stripe test-mode keys; a live key could move real money, so it is refused before any call.
 TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
 LIVE_STRIPE_KEY = (
     "{var} holds a key that is not a Stripe test-mode key; recording and live checks use "
     "test mode only: export a key starting with sk_test_ or rk_test_"
+)
+
+# The key itself is never printed: it is a secret, however malformed.
+BAD_KEY = (
+    "{var} holds a character an HTTP header cannot carry (only printable ASCII can); "
+    "export the key exactly as {provider} issued it"
 )
 
 
@@ -24,6 +30,8 @@ def key_for(provider: Provider, environ: Mapping[str, str]) -> str:
     key = environ.get(var, "").strip()
     if not key:
         raise MissingCredential(var, provider.title)
+    if not (key.isascii() and key.isprintable()):
+        raise InputError(BAD_KEY.format(var=var, provider=provider.title))
     if provider.name == "stripe" and not key.startswith(TEST_KEY_PREFIXES):
         raise InputError(LIVE_STRIPE_KEY.format(var=var))
     return key

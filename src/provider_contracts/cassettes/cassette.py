@@ -166,9 +166,9 @@ def _body(stored: Any, content_type: str | None) -> Body:
         return Body("json", stored["json"])
     if "sse" in stored:
         lines = stored["sse"]
-        if not all(isinstance(line, str) for line in lines):
+        if not isinstance(lines, list) or not set(map(type, lines)) <= {str}:
             raise TypeError("`sse` must be a list of strings")
-        return Body("sse", "\n".join(lines))
+        return Body.from_lines(lines)
     if "base64" in stored:
         return Body("bytes", base64.b64decode(stored["base64"], validate=True))
     value = stored["string"]

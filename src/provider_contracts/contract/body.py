@@ -7,7 +7,6 @@ read bodies through it.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
@@ -19,12 +18,48 @@ __all__ = ["Body", "BodyKind"]
 BodyKind = Literal["json", "sse", "text", "bytes", "empty"]
 
 
-@dataclass(frozen=True, slots=True)
 class Body:
-    """A request or response body, decoded as far as it goes."""
+    """A request or response body, decoded as far as it goes.
+
+    `value` is the parsed JSON, the text, or the bytes. An event stream read from a
+    cassette keeps its stored lines (`lines`): stream checks read those, and the text is
+    joined from them only when something asks for `value` (a 100,000-event stream is
+    then never copied into one string and split again).
+    """
+
+    __slots__ = ("_value", "kind", "lines")
 
     kind: BodyKind
-    value: Any  # parsed JSON, text, or bytes
+    lines: list[str] | None  # the stored lines of an event stream, when read from them
+
+    def __init__(self, kind: BodyKind, value: Any) -> None:
+        self.kind = kind
+        self._value = value
+        self.lines = None
+
+    @classmethod
+    def from_lines(cls, lines: list[str]) -> Body:
+        """An event stream from its stored lines (the text split at each `\\n`)."""
+        body = cls("sse", None)
+        body.lines = lines
+        return body
+
+    @property
+    def value(self) -> Any:
+        if self._value is None and self.lines is not None:
+            self._value = "\n".join(self.lines)
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Body):
+            return NotImplemented
+        return self.kind == other.kind and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.value))  # as the frozen dataclass it was: text hashes
+
+    def __repr__(self) -> str:
+        return f"Body(kind={self.kind!r}, value={self.value!r})"
 
     @classmethod
     def from_raw(cls, data: bytes | str | None, content_type: str | None = None) -> Body:
@@ -66,7 +101,7 @@ class Body:
         if self.kind == "json":
             return {"json": self.value}
         if self.kind == "sse":
-            return {"sse": self.value.split("\n")}
+            return {"sse": list(self.lines) if self.lines is not None else self.value.split("\n")}
         if self.kind == "bytes":
             return {"base64": base64.b64encode(self.value).decode()}
         if self.kind == "empty":

@@ -54,11 +54,12 @@ def validate_response(
     if endpoint.stream is not None and success and body.kind == "sse":
         branch = endpoint.error_branch
         checked = check_stream(
-            body.value,
+            body.value if body.lines is None else None,  # stored lines are read as they are
             endpoint.stream,
             store,
             error_key=branch.key if branch else None,
             error_schema=branch.schema if branch else None,
+            lines=body.lines,
         )
         return BodyResult(
             status=status,

@@ -27,28 +27,30 @@ class Body:
     then never copied into one string and split again).
     """
 
-    __slots__ = ("_value", "kind", "lines")
+    __slots__ = ("kind", "lines", "value")
 
     kind: BodyKind
+    value: Any
     lines: list[str] | None  # the stored lines of an event stream, when read from them
 
     def __init__(self, kind: BodyKind, value: Any) -> None:
         self.kind = kind
-        self._value = value
+        self.value = value
         self.lines = None
 
     @classmethod
     def from_lines(cls, lines: list[str]) -> Body:
         """An event stream from its stored lines (the text split at each `\\n`)."""
-        body = cls("sse", None)
-        body.lines = lines
+        body = cls.__new__(cls)
+        body.kind, body.lines = "sse", lines  # `value` stays unset until asked for
         return body
 
-    @property
-    def value(self) -> Any:
-        if self._value is None and self.lines is not None:
-            self._value = "\n".join(self.lines)
-        return self._value
+    def __getattr__(self, name: str) -> Any:
+        # Called only for an unset slot: the text of a stream read from its lines.
+        if name == "value" and self.lines is not None:
+            self.value = "\n".join(self.lines)
+            return self.value
+        raise AttributeError(name)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Body):

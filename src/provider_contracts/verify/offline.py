@@ -28,7 +28,9 @@ Outcome = Literal["pass", "fail", "missing", "unverified"]
 EXIT_FOR = {"pass": 0, "fail": 1, "missing": 2, "unverified": 3}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ pays object.__setattr__ per field, half the
+# cost of reading a cassette (scripts/bench_verify.py); never assigned after creation.
+@dataclass(slots=True, unsafe_hash=True)
 class InteractionResult:
     index: int
     name: str | None

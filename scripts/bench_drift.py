@@ -144,7 +144,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from provider_contracts.contract.registry import Registry
-    from provider_contracts.drift.core import compare
+    from provider_contracts.drift.classify import compare
 
     old = models_body(1, args.models, changed=False)
     new = models_body(2, args.models, changed=True)

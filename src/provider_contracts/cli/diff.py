@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..cassettes.cassette import Cassette
     from ..contract.body import Body
     from ..contract.registry import Endpoint
-    from ..drift.core import Finding
+    from ..drift.findings import Finding
 
 EXAMPLES = """
 \b
@@ -57,7 +57,9 @@ def command(project: Project, old: str, new: str, endpoint_id: str | None, fmt: 
     Exit 0 when nothing is breaking, 1 on breaking drift, 2 on bad input.
     """
     from ..cassettes.cassette import Cassette
-    from ..drift.core import compare, compare_interactions, read_recording, worst
+    from ..drift.classify import compare
+    from ..drift.findings import worst
+    from ..drift.pairing import compare_interactions, read_recording
     from ..errors import InputError
     from ..files import display
 
@@ -135,7 +137,7 @@ def _lines(findings: tuple[Finding, ...]) -> list[str]:
 
 
 def _summary(findings: tuple[Finding, ...], endpoint: Endpoint | None) -> str:
-    from ..drift.core import SEVERITIES
+    from ..drift.findings import SEVERITIES
 
     where = f"{endpoint.id}: " if endpoint is not None else ""
     tail = "" if endpoint is not None else f" ({UNCLASSIFIED})"
@@ -148,11 +150,9 @@ def _summary(findings: tuple[Finding, ...], endpoint: Endpoint | None) -> str:
 
 
 def _json(old: str, new: str, endpoint: Endpoint | None, findings: tuple[Finding, ...]) -> str:
-    from dataclasses import asdict
-
     import orjson
 
-    from ..drift.core import SEVERITIES, worst
+    from ..drift.findings import SEVERITIES, worst
 
     doc = {
         "old": old,
@@ -160,6 +160,6 @@ def _json(old: str, new: str, endpoint: Endpoint | None, findings: tuple[Finding
         "contract": endpoint.id if endpoint is not None else None,
         "worst": worst(findings),
         "summary": {s: sum(f.severity == s for f in findings) for s in SEVERITIES},
-        "findings": [asdict(f) for f in findings],
+        "findings": [f.to_dict() for f in findings],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()

@@ -23,9 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from ..drift.findings import Finding
 from ..errors import BAD_FIELD, MISSING_FIELD, ContractError, InputError, ReportError
 from ..files import display, read_json, read_yaml
-from ..reports.findings import FindingView, view
 from ..reports.json import SCHEMA_VERSION
 
 __all__ = [
@@ -103,7 +103,7 @@ class ReportedEndpoint:
     outcome: str
     note: str | None
     violations: tuple[ReportedViolation, ...]
-    drift: tuple[FindingView, ...]
+    drift: tuple[Finding, ...]
 
     @property
     def provider(self) -> str:
@@ -159,7 +159,7 @@ def read_report(path: Path) -> Report:
             raise fail(f"endpoints[{number}] has an unknown outcome {outcome!r}")
         try:
             violations = tuple(_violations(entry.get("interactions") or []))
-            drift = tuple(view(d) for d in entry.get("drift") or [])
+            drift = tuple(Finding.from_dict(d) for d in entry.get("drift") or [])
         except (AttributeError, TypeError) as exc:
             raise fail(f"endpoints[{number}] is malformed ({exc})") from exc
         note = entry.get("note")
@@ -528,11 +528,11 @@ class _Judge:
         for finding in entry.drift:
             if finding.severity != "breaking":
                 continue
-            state, waiver = self.waiver_for(entry.endpoint, finding.path)
+            state, waiver = self.waiver_for(entry.endpoint, finding.location)
             if state == "waived":
                 continue
             count += 1
-            problem = BREAKING.format(path=finding.path, transition=finding.transition)
+            problem = BREAKING.format(path=finding.location, transition=finding.transition)
             if state == "expired" and waiver is not None:
                 self.block(
                     "breaking",

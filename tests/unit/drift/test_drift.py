@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,10 @@ from hypothesis import strategies as st
 from provider_contracts.cassettes.cassette import Cassette, Interaction, RecordedResponse, read
 from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Endpoint, Registry
-from provider_contracts.drift import core as drift
-from provider_contracts.drift.core import (
-    REASONS,
-    Finding,
-    compare,
-    compare_interactions,
-    shape,
-    worst,
-)
+from provider_contracts.drift.classify import compare
+from provider_contracts.drift.findings import REASONS, Finding, worst
+from provider_contracts.drift.pairing import compare_interactions
+from provider_contracts.drift.shape import shape
 from support.paths import DATA as _DATA
 
 SAMPLE = _DATA / "sample"
@@ -751,25 +746,11 @@ def test_worst_ranks_breaking_over_risky_over_additive_over_noise(
     assert worst(findings) == expected
 
 
-def test_the_public_api_is_pinned() -> None:
-    assert drift.__all__ == [
-        "SEVERITIES",
-        "Finding",
-        "compare",
-        "compare_interactions",
-        "ordered",
-        "read_recording",
-        "shape",
-        "worst",
-    ]
-    assert [f.name for f in fields(Finding)] == [
-        "path",
-        "change",
-        "old",
-        "new",
-        "severity",
-        "reason",
-    ]
+def test_a_finding_survives_its_json_form_and_shows_the_body_as_slash() -> None:
+    finding = Finding("", "type_changed", "JSON", "event-stream", "breaking", "why")
+    assert Finding.from_dict(orjson.loads(orjson.dumps(finding.to_dict()))) == finding
+    assert (finding.location, finding.what) == ("/", "type changed")
+    assert finding.transition == "JSON -> event-stream"
 
 
 # --- properties ----------------------------------------------------------------------------------
@@ -874,9 +855,9 @@ def test_all_of_ref_and_keywords_combine(sample: Path) -> None:
     endpoint = tiny(sample, {
         "$defs": {"Base": {"type": "object", "required": ["id"], "properties": {
             "id": {"type": "string"}, "tags": {"items": {"type": "string"}}}},
-                  "flags": [{"enum": [True, False]}]},
+                  "flags": {"anyOf": [{"enum": [True, False]}]}},
         "allOf": [{"$ref": "#/$defs/Base"}, {"properties": {"tags": {"items": {"minLength": 1}}}}],
-        "properties": {"on": {"$ref": "#/$defs/flags/0"}, "size": {"type": "integer",
+        "properties": {"on": {"$ref": "#/$defs/flags/anyOf/0"}, "size": {"type": "integer",
                        "nullable": True}, "odd": {"$ref": "#/$defs/missing"}},
     })  # fmt: skip
     old = {"id": "a", "tags": ["x"], "on": True, "size": 1, "odd": 1}

@@ -81,6 +81,7 @@ class Context:
     error: bool = False  # the (JSON) bodies took the error branch
     volatile: tuple[str, ...] = ()
     roots: dict[str, Facts | None] = field(default_factory=dict)
+    places: dict[str, Place] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -144,11 +145,13 @@ class Context:
         return match.group(0), rest[1:] if rest.startswith(".") else rest
 
     def place(self, path: str) -> Place:
-        group, rest = self.split(path)
-        root = self.root(group)
-        if root is None:
-            return Place(None)
-        return place(root, tokens(rest))
+        """What the schema says at `path` (read once per path and context)."""
+        found = self.places.get(path)
+        if found is None:
+            group, rest = self.split(path)
+            root = self.root(group)
+            found = self.places[path] = Place(None) if root is None else place(root, tokens(rest))
+        return found
 
     def noisy(self, path: str) -> bool:
         _, rest = self.split(path)

@@ -16,7 +16,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts.cassettes.cassette import Cassette, Interaction, RecordedResponse, read
+from provider_contracts.cassettes.cassette import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    read,
+)
 from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Endpoint, Registry
 from provider_contracts.drift.classify import compare
@@ -419,6 +425,69 @@ def test_the_variants_values_make_one_closed_enum(sample: Path) -> None:
     unlisted = compare(old, {"block": {"type": "image", "text": "hi"}}, endpoint)
     assert ("block.type", "enum_value", "noise") in summary(listed)
     assert summary(unlisted) == [("block.type", "enum_value", "breaking")]
+
+
+def cassette_of(endpoint: Endpoint, bodies: list[Any]) -> Cassette:
+    """A cassette of 200 JSON answers from `endpoint`, one per body."""
+    request = RecordedRequest(
+        endpoint.method, f"https://tiny.test{endpoint.path}", {}, Body("empty", None)
+    )
+    return Cassette(Path("tiny.json"), {}, tuple(
+        Interaction(n, None, None, request, RecordedResponse(200, "OK", {}, Body("json", body)))
+        for n, body in enumerate(bodies)
+    ))  # fmt: skip
+
+
+# An open set as contracts/README.md writes it: the known members in `x-open-enum`, each
+# member's shape checked by an `if`/`then`, an unknown member let through with its type.
+OPEN_BLOCKS = {
+    "$defs": {
+        "Text": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+        "Block": {
+            "type": "object", "required": ["type"],
+            "properties": {"type": {"type": "string", "x-open-enum": ["text", "tool_use"],
+                                    "not": {"enum": ["image"]}}},
+            "allOf": [{"if": {"properties": {"type": {"const": "text"}}},
+                       "then": {"$ref": "#/$defs/Text"}}],
+        },
+    },
+    "type": "object",
+    "properties": {"content": {"type": "array", "items": {"$ref": "#/$defs/Block"}},
+                   "stop_reason": {"enum": ["end_turn", "tool_use"]}},
+}  # fmt: skip
+
+
+def test_a_new_member_of_an_open_set_is_risky_for_a_person_to_review(sample: Path) -> None:
+    endpoint = tiny(sample, OPEN_BLOCKS)
+    old = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"}
+    new = {"content": [{"type": "mcp_tool_use", "name": "f"}], "stop_reason": "end_turn"}
+    (finding,) = [f for f in compare(old, new, endpoint) if f.change == "enum_value"]
+    assert (finding.path, finding.old, finding.new) == ("content[].type", "text", "mcp_tool_use")
+    assert finding.severity == "risky"
+    assert finding.reason == REASONS["open_new"].format(known="text|tool_use")
+    assert "review" in finding.reason
+
+
+def test_a_known_member_of_an_open_set_is_noise_and_a_closed_set_still_breaks(
+    sample: Path,
+) -> None:
+    endpoint = tiny(sample, OPEN_BLOCKS)
+    old = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"}
+    known = {"content": [{"type": "tool_use"}], "stop_reason": "end_turn"}
+    closed = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "pause_turn"}
+    assert ("content[].type", "enum_value", "noise") in summary(compare(old, known, endpoint))
+    assert summary(compare(old, closed, endpoint)) == [("stop_reason", "enum_value", "breaking")]
+
+
+def test_a_new_member_of_an_open_set_is_risky_across_cassettes_too(sample: Path) -> None:
+    endpoint = tiny(sample, OPEN_BLOCKS)
+    old = cassette_of(endpoint, [{"content": [{"type": "text", "text": "hi"}]}] * 3)
+    new = cassette_of(endpoint, [{"content": [{"type": "text", "text": "hi"}]}] * 2
+                      + [{"content": [{"type": "compaction"}]}])  # fmt: skip
+    assert summary(compare_interactions(old, new, endpoint)) == [
+        ("content[].text", "removed", "risky"),  # only the `text` member requires it
+        ("content[].type", "enum_value", "risky"),
+    ]
 
 
 def test_a_nullable_written_with_if_else_allows_null(sample: Path) -> None:

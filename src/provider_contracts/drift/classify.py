@@ -1,7 +1,7 @@
 """Classification: each difference between two shapes, and how much it matters.
 
-Values never matter here; shapes do (see `shape`). Each difference between the two
-shapes becomes a `Finding`, classified against what the endpoint's schema says of its
+Values never matter here; shapes do (see `shape`). deepdiff compares the two shapes
+(and the values of the listed sets); each difference becomes a `Finding`, classified against what the endpoint's schema says of its
 path (see `schema`: required, typed, enum-constrained, closed):
 
 | change         | breaking                                     | otherwise              |
@@ -56,9 +56,9 @@ from ..contract.schemas import SchemaStore, store_for
 from .events import stream_findings
 from .findings import REASONS, Finding, ordered
 from .schema import Facts, Place, facts_for, json_key, json_type, place, tokens
-from .shape import BODY_KINDS, EVENT_ROOT, Shape, error_test, shape_of
+from .shape import BODY_KINDS, EVENT_ROOT, Shape, at, error_test, shape_of
 
-__all__ = ["Context", "classify", "compare", "values"]
+__all__ = ["Context", "classify", "compare", "shown", "values"]
 
 # Paths whose values (and optional presence) are noise whatever the manifest says.
 _NOISE_KEYS = frozenset({"id", "created", "system_fingerprint"})
@@ -233,23 +233,11 @@ def values(shape: Shape, context: Context) -> dict[str, frozenset[str]]:
         seen: set[str] = set()
         for sample_group, value in shape.samples:
             if sample_group == group:
-                seen.update(json_key(v) for v in _at(value, parts))
+                seen.update(
+                    json_key(v) for v in at(value, parts) if not isinstance(v, (dict, list))
+                )
         found[path] = frozenset(seen)
     return found
-
-
-def _at(value: Any, parts: list[str]) -> Iterator[Any]:
-    if not parts:
-        if not isinstance(value, (dict, list)):
-            yield value
-        return
-    token, rest = parts[0], parts[1:]
-    if token == "[]":
-        if isinstance(value, list):
-            for item in value:
-                yield from _at(item, rest)
-    elif isinstance(value, dict) and token in value:
-        yield from _at(value[token], rest)
 
 
 def _findings(
@@ -259,29 +247,54 @@ def _findings(
     old_values: Mapping[str, frozenset[str]],
     new_values: Mapping[str, frozenset[str]],
 ) -> Iterator[Finding]:
-    added = new.types.keys() - old.types.keys()
-    removed = old.types.keys() - new.types.keys()
+    from deepdiff import DeepDiff  # ~100 ms to import: only when two shapes differ
+
+    left: dict[str, Any] = {
+        "types": old.types,
+        "values": {k: set(v) for k, v in old_values.items()},
+    }
+    right: dict[str, Any] = {
+        "types": new.types,
+        "values": {k: set(v) for k, v in new_values.items()},
+    }
+    if left == right and old.stream == new.stream:
+        return
+    # threshold_to_diff_deeper=0: compare key by key however different the two shapes are
+    diff = DeepDiff(left, right, view="tree", threshold_to_diff_deeper=0)
+    added = {
+        path
+        for section, path in map(_key, diff.get("dictionary_item_added", ()))
+        if section == "types"
+    }
+    removed = {
+        path
+        for section, path in map(_key, diff.get("dictionary_item_removed", ()))
+        if section == "types"
+    }
     for path in sorted(added):
         if _reported(path, old.types, added):
             yield _added(path, context)
     for path in sorted(removed):
         if _reported(path, new.types, removed):
             yield _removed(path, old.types[path], "absent", context)
-    for path, before in old.types.items():
-        after = new.types.get(path)
-        if after is not None and after != before:
-            yield from _changed(path, before, after, context)
-    for path, seen in new_values.items():
-        before_values = old_values.get(path)
-        if before_values is None:
-            continue
-        for value in sorted(seen - before_values):
-            # a value of a type new at this path is already a type or nullability finding
-            if json_type(orjson.loads(value)) in old.types[path]:
-                yield _enum_value(path, value, context, before_values)
+    for level in diff.get("values_changed", ()):
+        section, path = _key(level)
+        if section == "types":
+            yield from _changed(path, str(level.t1), str(level.t2), context)
+    for level in diff.get("set_item_added", ()):
+        section, path = _key(level.up)
+        value = str(level.t2)
+        # a value of a type new at this path is already a type or nullability finding
+        if section == "values" and json_type(orjson.loads(value)) in old.types[path]:
+            yield _enum_value(path, value, context, old_values[path])
     if old.stream is not None and new.stream is not None:
         spec = context.endpoint.stream if context.endpoint is not None else None
         yield from stream_findings(old.stream, new.stream, spec)
+
+
+def _key(level: Any) -> tuple[str, str]:
+    parts = level.path(output_format="list")
+    return str(parts[0]), str(parts[1]) if len(parts) > 1 else ""
 
 
 def _parent(path: str) -> tuple[str, bool]:
@@ -373,20 +386,20 @@ def _changed(path: str, old: str, new: str, context: Context) -> Iterator[Findin
 def _enum_value(path: str, value: str, context: Context, before: frozenset[str]) -> Finding:
     """A value not recorded before: breaking outside a closed set, risky outside an open one."""
     node = context.place(path).node
-    shown_old = "|".join(sorted(_shown(v) for v in before)) or "absent"
-    shown = _shown(value)
+    shown_old = "|".join(sorted(shown(v) for v in before)) or "absent"
+    shown_new = shown(value)
     if node is not None and node.values is not None and value not in node.values:
-        listed = "|".join(sorted(_shown(v) for v in node.values)) or "none"
+        listed = "|".join(sorted(shown(v) for v in node.values)) or "none"
         reason = REASONS["enum_outside"].format(allowed=listed)
-        return Finding(path, "enum_value", shown_old, shown, "breaking", reason)
+        return Finding(path, "enum_value", shown_old, shown_new, "breaking", reason)
     if node is not None and node.known is not None and value not in node.known:
-        listed = "|".join(sorted(_shown(v) for v in node.known)) or "none"
+        listed = "|".join(sorted(shown(v) for v in node.known)) or "none"
         reason = REASONS["open_new"].format(known=listed)
-        return Finding(path, "enum_value", shown_old, shown, "risky", reason)
-    return Finding(path, "enum_value", shown_old, shown, "noise", REASONS["enum_inside"])
+        return Finding(path, "enum_value", shown_old, shown_new, "risky", reason)
+    return Finding(path, "enum_value", shown_old, shown_new, "noise", REASONS["enum_inside"])
 
 
-def _shown(json_text: str) -> str:
+def shown(json_text: str) -> str:
     """A JSON value as a person reads it: strings bare, everything else as JSON."""
     value = orjson.loads(json_text)
     return value if isinstance(value, str) else json_text

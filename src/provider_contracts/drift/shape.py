@@ -12,7 +12,7 @@ comment lines, truncation, the set of event names.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,16 @@ from ..contract import sse
 from ..contract.body import Body
 from ..contract.registry import Endpoint
 
-__all__ = ["BODY_KINDS", "EVENT_ROOT", "ErrorTest", "Shape", "error_test", "shape", "shape_of"]
+__all__ = [
+    "BODY_KINDS",
+    "EVENT_ROOT",
+    "ErrorTest",
+    "Shape",
+    "at",
+    "error_test",
+    "shape",
+    "shape_of",
+]
 
 ErrorTest = Callable[[Any], bool]  # whether a parsed body (or event) took the error branch
 
@@ -231,3 +240,17 @@ BODY_KINDS = {
 def shape(body: Body | Any) -> dict[str, str]:
     """The shape of one body: `{path: "type|type"}` (for a stream, its data events)."""
     return dict(shape_of(body, error_test(None)).types)
+
+
+def at(value: Any, parts: list[str]) -> Iterator[Any]:
+    """Every value at a path split into `parts` (`schema.tokens`), `[]` for each element."""
+    if not parts:
+        yield value
+        return
+    token, rest = parts[0], parts[1:]
+    if token == "[]":
+        if isinstance(value, list):
+            for item in value:
+                yield from at(item, rest)
+    elif isinstance(value, dict) and token in value:
+        yield from at(value[token], rest)

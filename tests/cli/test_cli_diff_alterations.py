@@ -116,3 +116,18 @@ def test_bodies_without_a_contract_give_unscoped_specs(run: Run, sample: Path) -
     (sample / "new.json").write_text('{"a": "1", "c": [1]}')
     result = run("diff", "old.json", "new.json", "--as-alterations")
     assert sorted(result.stdout.splitlines()) == ["add:c=[1]", "drop:b", "retype:a=string"]
+
+
+def test_a_stream_drift_alters_every_data_event_and_names_the_frame_it_cannot(
+    run: Run, sample: Path
+) -> None:
+    old = (
+        'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"delta":{"content":"O"}}]}\n\n'
+        "data: [DONE]\n\n"
+    )
+    new = 'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"delta":{"content":"O"}}],"tier":"x"}\n\n'
+    (sample / "old.txt").write_text(old)
+    (sample / "new.txt").write_text(new)
+    result = run("diff", "old.txt", "new.txt", "--contract", "acme/chat_stream", "--as-alterations")
+    assert result.stdout.splitlines() == ['add:tier="x"@acme/chat_stream']
+    assert "stream.terminator: stream ([DONE] -> absent)" in result.stderr

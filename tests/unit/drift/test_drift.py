@@ -30,6 +30,7 @@ from provider_contracts.drift.findings import REASONS, Finding, worst
 from provider_contracts.drift.pairing import compare_interactions
 from provider_contracts.drift.shape import shape
 from support.paths import DATA as _DATA
+from support.paths import REPO
 
 SAMPLE = _DATA / "sample"
 
@@ -488,6 +489,19 @@ def test_a_new_member_of_an_open_set_is_risky_across_cassettes_too(sample: Path)
         ("content[].text", "removed", "risky"),  # only the `text` member requires it
         ("content[].type", "enum_value", "risky"),
     ]
+
+
+def test_a_new_anthropic_content_block_type_is_risky_against_the_real_contract() -> None:
+    endpoint = Registry.load(REPO / "contracts").endpoint("anthropic/messages")
+    committed = read(REPO / "cassettes" / "anthropic" / "messages.json")
+    old = committed.interactions[0].response.body.value
+    new = copy.deepcopy(old)
+    new["content"].append({"type": "some_block_of_2027", "id": "blk_1"})
+    found = [f for f in compare(old, new, endpoint) if f.path == "content[].type"]
+    assert [(f.change, f.new, f.severity) for f in found] == [
+        ("enum_value", "some_block_of_2027", "risky")
+    ]
+    assert "review" in found[0].reason
 
 
 def test_a_nullable_written_with_if_else_allows_null(sample: Path) -> None:

@@ -732,6 +732,35 @@ def with_body(item: Interaction, body: Any, status: int | None = None) -> Intera
     return replace(item, response=changed)
 
 
+def test_pairing_compares_each_pair_of_distinct_shapes_once(
+    cassette: Cassette, chat: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provider_contracts.drift import pairing
+
+    calls: list[int] = []
+    real = pairing.classify
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[Finding, ...]:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pairing, "classify", counted)
+    success = cassette.interactions[0]
+    body = success.response.body.value
+
+    def answer(n: int, drifted: bool) -> Interaction:
+        value = edited(body, lambda b: b.update(id=f"cmpl-{n}"))  # values vary, shapes do not
+        if drifted:
+            value["choices"][0]["finish_reason"] = "length" if n % 2 else "stop"
+        return replace(with_body(success, value), index=n)
+
+    old = replace(cassette, interactions=tuple(answer(n, False) for n in range(300)))
+    new = replace(cassette, interactions=tuple(answer(n, True) for n in range(300)))
+    found = compare_interactions(old, new, chat)
+    assert summary(found) == [("choices[].finish_reason", "enum_value", "noise")]
+    assert len(calls) == 2  # 300 x 300 candidates, two distinct pairs of shapes
+
+
 def test_identical_cassettes_do_not_drift(cassette: Cassette, chat: Endpoint) -> None:
     assert compare_interactions(cassette, cassette, chat) == ()
 

@@ -12,11 +12,12 @@ files under `contracts/`: nothing leaves the folder, nothing is fetched.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import orjson
 from referencing import Registry, Resource
@@ -161,6 +162,9 @@ class _Reader:
         self.done: dict[str, Facts] = {}
 
     def _retrieve(self, uri: str) -> Resource[Any]:
+        url = urldefrag(uri).url
+        if url.startswith(BASE_URI):
+            self.store.document(url[len(BASE_URI) :])  # missing or broken: its own message
         return Resource.from_contents(self.store.retrieve(uri), default_specification=DRAFT202012)
 
     def ref(self, uri: str) -> Facts:
@@ -185,8 +189,10 @@ class _Reader:
         return node
 
     def follow(self, reference: str, base: str) -> Facts:
+        here = posixpath.dirname(base.removeprefix(BASE_URI))
+        climbs = posixpath.normpath(posixpath.join(here, reference.partition("#")[0]))
         target = urljoin(base, reference)
-        if not target.startswith(BASE_URI):
+        if not target.startswith(BASE_URI) or climbs.startswith("../"):
             return _OPEN  # nothing outside the contracts folder is ever read
         return self.ref(target)
 

@@ -504,6 +504,14 @@ def test_a_new_anthropic_content_block_type_is_risky_against_the_real_contract()
     assert "review" in found[0].reason
 
 
+def test_a_ref_to_a_missing_schema_file_is_a_contract_error_naming_it(sample: Path) -> None:
+    from provider_contracts.errors import ContractError
+
+    endpoint = tiny(sample, {"properties": {"a": {"$ref": "gone.schema.json#/x"}}})
+    with pytest.raises(ContractError, match=r"gone\.schema\.json: cannot read"):
+        compare({"a": 1}, {"a": "1"}, endpoint)
+
+
 def test_a_nullable_written_with_if_else_allows_null(sample: Path) -> None:
     endpoint = tiny(sample, {"type": "object", "properties": {
         "reason": {"if": {"type": "null"}, "else": {"enum": ["stop", "length"]}}}})  # fmt: skip

@@ -18,6 +18,7 @@ import pytest
 from click.testing import Result
 
 from provider_contracts.cli.diff import NOT_REPLAYED
+from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Registry
 from provider_contracts.drift.classify import compare
 from provider_contracts.drift.findings import worst
@@ -131,3 +132,31 @@ def test_a_stream_drift_alters_every_data_event_and_names_the_frame_it_cannot(
     result = run("diff", "old.txt", "new.txt", "--contract", "acme/chat_stream", "--as-alterations")
     assert result.stdout.splitlines() == ['add:tier="x"@acme/chat_stream']
     assert "stream.terminator: stream ([DONE] -> absent)" in result.stderr
+
+
+def test_a_stream_now_cut_short_is_replayed_by_a_cut(run: Run, sample: Path) -> None:
+    doc = json.loads((sample / "cassettes" / "acme" / "chat_stream.json").read_text())
+    lines = doc["interactions"][0]["response"]["body"]["sse"]
+    first = next(n for n, line in enumerate(lines) if line.startswith("data:"))
+    second = next(n for n, line in enumerate(lines) if n > first and line.startswith("data:"))
+    cut = lines[: second + 1]
+    cut[-1] = cut[-1][:30]  # the second data line ends halfway: no blank line, no [DONE]
+    doc["interactions"][0]["response"]["body"]["sse"] = cut
+    path = sample / "scratch" / "acme" / "chat_stream.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(orjson.dumps(doc))
+    result = run("diff", "cassettes/acme/chat_stream.json", str(path), "--as-alterations")
+    assert "cut:1@acme/chat_stream" in result.stdout.splitlines()
+    assert "stream.terminator" not in result.stderr
+    with ReplayServer.at(sample, ["acme"], result.stdout.splitlines()) as server:
+        served = httpx.post(
+            server.base_url("acme") + "/chat/completions", json={**CHAT, "stream": True}
+        ).text
+    endpoint = Registry.load(sample / "contracts").endpoint("acme/chat_stream")
+    new = Body("sse", "\n".join(cut))
+    left = [
+        f
+        for f in compare(new, Body("sse", served), endpoint)
+        if f.severity in ("breaking", "risky")
+    ]
+    assert left == []

@@ -11,11 +11,12 @@ so that the committed cassettes, served with those specs, answer as NEW does:
 | `nullable`                           | `retype:PATH=null`                            |
 | `type_changed`                       | `retype:PATH=TYPE`, the type NEW brought      |
 | `enum_value`                         | `add:PATH=VALUE`, the new value               |
+| `stream.truncated` (now truncated)   | `cut:N`, after the whole events NEW sent      |
 
 each scoped to the endpoint (`@provider/endpoint`) when the diff knows it. An alteration
 applies to every element of a `[]` and, in a stream, to every JSON data event, so a
 stream finding's `events[NAME].` prefix is dropped. A change that no alteration can
-express (a stream's terminator or events, a body that changed kind or branch, an answer
+express (a stream's terminator, comments or events, a body that changed kind or branch, an answer
 with no counterpart, a path from the root array) is returned apart, to be told to the
 user rather than replayed.
 """
@@ -38,6 +39,7 @@ from .shape import EVENT_ROOT, at
 
 __all__ = ["as_alterations"]
 
+_CUT = {("stream.truncated", "truncated"), ("stream.terminator", "absent")}
 _TYPES = ("string", "integer", "number", "boolean", "null", "object", "array")
 
 
@@ -52,8 +54,13 @@ def as_alterations(
     bodies = list(_values_of(new))
     specs: list[str] = []
     left: list[Finding] = []
+    cut = _cut(new)
     for finding in findings:
         if finding.severity == "noise":
+            continue
+        if cut is not None and (finding.path, finding.new) in _CUT:
+            if f"cut:{cut}{scope}" not in specs:
+                specs.append(f"cut:{cut}{scope}")  # a cut stream loses its terminator too
             continue
         spec = _spec(finding, bodies)
         if spec is None:
@@ -89,6 +96,17 @@ def _split(path: str) -> str:
     """The path an alteration takes: `events[x].a.b` -> `a.b` (every data event is altered)."""
     match = EVENT_ROOT.match(path)
     return path if match is None else path[match.end() :].removeprefix(".")
+
+
+def _cut(new: Cassette | Body) -> int | None:
+    """The whole data events before the first stream of NEW that ends mid-event, if one does."""
+    recorded = [i.response.body for i in new.interactions] if isinstance(new, Cassette) else [new]
+    for body in recorded:
+        if body.kind == "sse":
+            stream = sse.parse(body.value)
+            if stream.truncated:
+                return len(stream.data_events)
+    return None
 
 
 def _values_of(new: Cassette | Body) -> Iterator[Any]:

@@ -35,7 +35,7 @@ import orjson
 
 from provider_contracts.contract.registry import Registry
 from provider_contracts.contract.violations import Violation
-from provider_contracts.drift.core import Finding
+from provider_contracts.drift.findings import Finding
 from provider_contracts.gate.report import read_report
 from provider_contracts.gate.verdict import evaluate
 from provider_contracts.gate.waivers import Waiver
@@ -46,9 +46,10 @@ from provider_contracts.verify.offline import EndpointResult, InteractionResult,
 REPO = Path(__file__).resolve().parent.parent
 # Bounds, as ratios to the floor measured in the same run. They guard against
 # regressions, about 1.3x over the ratios measured when these floors were made honest
-# (on a loaded 2-core machine: gate 5-9x; json 8-10x, junit 9-13x, markdown 59x on
-# equal work). They do not claim the renderers are near their floor: they are not.
-BOUNDS = {"gate": 12.0, "json": 15.0, "junit": 20.0, "markdown": 80.0}
+# (on a 2-core machine at load 6: gate 2-9x; on equal work json 7-8x, junit 8-13x,
+# markdown 32-59x; on the bad night json 10-23x, junit 8-19x). They do not claim the
+# renderers are near their floor: they are not.
+BOUNDS = {"gate": 12.0, "json": 30.0, "junit": 25.0, "markdown": 80.0}
 
 
 def build(endpoints: list[str], violations: int, drift: int) -> VerifyResult:

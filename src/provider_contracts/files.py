@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -261,6 +260,8 @@ def write_all(files: Mapping[Path, bytes], protected: Sequence[Path] = ()) -> No
 
 
 def _stage(path: Path, target: Path, data: bytes) -> Path:
+    import tempfile  # here: commands that only read (verify, --help) do not load it
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

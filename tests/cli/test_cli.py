@@ -347,6 +347,11 @@ BAD_INPUTS: list[tuple[str, Callable[[Path], list[str]], str]] = [
         "is a folder; give a file path",
     ),
     (
+        "report-path-ending-in-a-slash",
+        lambda s: ["verify", "acme", "--report", f"json:{s}/reports/"],
+        "reports: is a folder; give a file path, e.g.",
+    ),
+    (
         "report-through-a-symlink-loop",
         lambda s: ["verify", "acme", "--report", f"json:{_loop(s / 'loop.json')}"],
         "loop.json: cannot write (Too many levels of symbolic links)",

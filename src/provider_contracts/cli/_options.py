@@ -111,8 +111,10 @@ def parse_reports(
     values: tuple[str, ...], protected: tuple[Path, ...] = ()
 ) -> list[tuple[str, Path]]:
     """`FORMAT:PATH` values, each path checked against the write policy before the run."""
+    import os
+
     from ..errors import InputError
-    from ..files import check_writable
+    from ..files import IS_A_FOLDER, check_writable
 
     parsed = []
     for value in values:
@@ -126,6 +128,10 @@ def parse_reports(
             raise click.BadParameter(
                 f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}",
                 param_hint="--report",
+            )
+        if path.endswith(("/", os.sep)):
+            raise click.BadParameter(
+                IS_A_FOLDER.format(where=path.rstrip("/" + os.sep)), param_hint="--report"
             )
         try:
             check_writable(Path(path), protected)

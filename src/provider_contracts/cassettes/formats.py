@@ -96,6 +96,7 @@ _TO_STANDARD = str.maketrans("-_", "+/")
 # The bytes every format starts with (or, for client secrets, holds).
 _PREFIXES = (b"sk-", b"sk_", b"rk_", b"whsec_", b"_secret_", b"eyJ", b"AKIA", b"AIza")
 _REACH = 400  # base64 characters after a prefix's: the longest key's, with room
+_BEFORE = 120  # and before it: a client secret's id, before its `_secret_`
 
 
 def fragments(data: bytes) -> set[str]:
@@ -121,7 +122,7 @@ def _base64_spans(text: str) -> list[Span]:
         if hint.start() < covered:
             continue
         low = hint.start()
-        while low > 0 and hint.start() - low < 4 and text[low - 1] in _B64:
+        while low > 0 and hint.start() - low < _BEFORE and text[low - 1] in _B64:
             low -= 1
         high = hint.end()
         limit = min(len(text), hint.end() + _REACH)
@@ -152,6 +153,7 @@ _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}")
 _RUN = re.compile(r"(?:%[0-9A-Fa-f]{2}|\\+u[0-9A-Fa-f]{4}|\\+/|[A-Za-z0-9_\-.~+/=])+")
 _UNIT = re.compile(r"%([0-9A-Fa-f]{2})|\\+u([0-9A-Fa-f]{4})|\\+(/)|(.)", re.DOTALL)
 _PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.~+/=")
+_PLAIN_OR_ESCAPE = _PLAIN | {"\\", "%"}
 _BACK = 256  # plain characters before a run's first escape that may belong to a key
 
 
@@ -164,11 +166,11 @@ def _escaped_spans(text: str) -> list[Span]:
         if escape.start() < covered:
             continue
         low = escape.start()
-        while low > 0 and escape.start() - low < _BACK and text[low - 1] in _PLAIN:
+        while low > 0 and escape.start() - low < _BACK and text[low - 1] in _PLAIN_OR_ESCAPE:
             low -= 1
-        run = _RUN.match(text, low)
-        high = run.end() if run else escape.end()
-        covered = high
+        while (run := _RUN.match(text, low)) is None or run.end() <= escape.start():
+            low = run.end() if run else low + 1  # a lone backslash, or a run that ends early
+        high = covered = run.end()
         starts, ends, chars = [], [], []
         for unit in _UNIT.finditer(text, low, high):
             starts.append(unit.start())

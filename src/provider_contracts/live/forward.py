@@ -218,12 +218,7 @@ class Forwarder:
         endpoint, provider = outgoing.endpoint, outgoing.provider
         content_type = _first(headers, "content-type")
         body = Body.from_raw(content, content_type)
-        checked = validate_response(endpoint, status, body, _single(headers))
         masker = Masker([outgoing.secret])
-        if not checked.ok:
-            violations = tuple(masker.violation(v) for v in checked.violations)
-            url = masker.text(outgoing.url)
-            self.broken.append(Broken(endpoint.id, outgoing.method, url, status, violations))
         redacted = {name.lower() for name in provider.redact.get("headers", ())}
         replayed = tuple((k, v) for k, v in headers if k.lower() not in HOP_HEADERS | redacted)
         interaction = scrub_interaction(
@@ -244,6 +239,14 @@ class Forwarder:
             provider,
             masker,
         )
+        # What is checked is what is kept, as `record` does: the scrubbed answer, so that
+        # no excerpt (cut short before any masker could see it whole) carries the key.
+        seen = _single((k, masker.text(v)) for k, v in headers)
+        checked = validate_response(endpoint, status, interaction.response.body, seen)
+        if not checked.ok:
+            violations = tuple(masker.violation(v) for v in checked.violations)
+            url = interaction.request.uri
+            self.broken.append(Broken(endpoint.id, outgoing.method, url, status, violations))
         cassette = Path(interaction.request.uri)
         if self.scratch is not None:
             cassette = self.scratch.add(outgoing, interaction)

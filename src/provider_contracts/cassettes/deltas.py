@@ -1,14 +1,19 @@
 """Secrets split across the deltas of a stream.
 
 A provider that streams its answer sends a secret in pieces: `"sk-or-v1-01"` in one data
-event, `"23..."` in the next. The strings of the JSON data events are grouped by where
-they sit in the event (`choices/0/delta/content`), joined in order, and the joined text
-searched; a hit that spans several events gives one piece to mask in each of them. A hit
-inside one event is left to the ordinary scrub of that line.
+event, `"23..."` in the next. The string fields of the JSON data events are grouped by
+their name (`content`, `text`, `arguments`, `partial_json`, ...), joined in order, and
+the joined text searched; a hit that spans several events gives one piece to mask in
+each of them. A hit inside one event is left to the ordinary scrub of that line.
+
+The fields are read with one regular expression per line rather than by parsing and
+walking each event (scrubbing runs on every recorded stream); a line is parsed only when
+a piece of it must be masked.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +22,9 @@ import orjson
 
 __all__ = ["Piece", "split_pieces", "with_pieces_masked"]
 
-Path = tuple[str | int, ...]
+Path = tuple[str, int]  # a field's name, and which of the fields so named in the event
+
+_FIELD = re.compile(r'"([^"\\]+)":\s*"((?:[^"\\]|\\.)*)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,22 +32,23 @@ class Piece:
     """The part of one event's string that carries a piece of a split secret."""
 
     line: int  # the data line's index among the stream's lines
-    path: Path  # where the string sits in the event's JSON
+    path: Path  # which string field of the event
     start: int
     end: int
     kind: str
     excerpt: str  # the joined text around the secret, the secret left out
 
 
-def _strings(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, (*path, index))
+def _fields(payload: str) -> Iterator[tuple[Path, str]]:
+    seen: dict[str, int] = {}
+    for name, raw in _FIELD.findall(payload):
+        count = seen[name] = seen.get(name, -1) + 1
+        if "\\" in raw:
+            try:
+                raw = orjson.loads(f'"{raw}"')
+            except orjson.JSONDecodeError:
+                continue
+        yield (name, count), raw
 
 
 def _payload(line: str) -> str | None:
@@ -55,27 +63,23 @@ def split_pieces(
 ) -> list[Piece]:
     """Every piece of every secret that `spans_of` finds in the joined strings of the data
     events and that no single event holds whole."""
-    groups: dict[Path, list[tuple[int, str]]] = {}
+    groups: dict[str, list[tuple[int, Path, str]]] = {}
     for number, line in enumerate(lines):
         payload = _payload(line)
         if payload is None:
             continue
-        try:
-            event = orjson.loads(payload)
-        except orjson.JSONDecodeError:
-            continue
-        for path, value in _strings(event):
-            groups.setdefault(path, []).append((number, value))
+        for path, value in _fields(payload):
+            groups.setdefault(path[0], []).append((number, path, value))
     pieces: list[Piece] = []
-    for path, parts in groups.items():
-        if len(parts) < 2:
-            continue
-        joined = "".join(value for _, value in parts)
+    for parts in groups.values():
+        if len({value for _, _, value in parts}) < 2:
+            continue  # one part, or the same value in each event (an id, a model name)
+        joined = "".join(value for _, _, value in parts)
         for start, end, kind in spans_of(joined):
             excerpt = joined[max(0, start - 30) : start] + "****" + joined[end : end + 30]
             excerpt = " ".join(excerpt.split())
             found, offset = [], 0
-            for number, value in parts:
+            for number, path, value in parts:
                 low, high = max(start, offset), min(end, offset + len(value))
                 if low < high:
                     found.append(Piece(number, path, low - offset, high - offset, kind, excerpt))
@@ -110,9 +114,23 @@ def with_pieces_masked(lines: Sequence[str], pieces: Sequence[Piece], marker: st
     return masked
 
 
-def _replaced(value: Any, path: Path, start: int, end: int, marker: str) -> Any:
-    if not path:
-        return value[:start] + marker + value[end:]
-    head, rest = path[0], path[1:]
-    value[head] = _replaced(value[head], rest, start, end, marker)
-    return value
+def _replaced(event: Any, path: Path, start: int, end: int, marker: str) -> Any:
+    """The event with the string of field `path` (name, occurrence) cut and marked."""
+    name, wanted = path
+    seen = -1
+
+    def walk(value: Any) -> Any:
+        nonlocal seen
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == name and isinstance(item, str):
+                    seen += 1
+                    if seen == wanted:
+                        value[key] = item[:start] + marker + item[end:]
+                        continue
+                value[key] = walk(item)
+        elif isinstance(value, list):
+            value[:] = [walk(item) for item in value]
+        return value
+
+    return walk(event)

@@ -30,7 +30,17 @@ import binascii
 import functools
 import re
 
-__all__ = ["BEARER", "FORMATS", "Span", "format_spans", "key_pattern", "raw_spans"]
+__all__ = [
+    "BEARER",
+    "FORMATS",
+    "Span",
+    "encoded_spans",
+    "format_spans",
+    "fragments",
+    "key_pattern",
+    "key_spans",
+    "raw_spans",
+]
 
 Span = tuple[int, int, str]  # start, end, what it is ("openrouter key", "... (base64)")
 
@@ -70,23 +80,41 @@ BEARER = re.compile(
 SHORTEST = 18  # `sk_test_` and ten characters: nothing shorter has a known format
 
 
+# Every format starts with one of these: each is found with `str.find` (many times faster
+# than a pattern that must be tried at every position), and the pattern tried only there.
+_STARTS = ("sk-", "sk_", "rk_", "whsec_", "pi_", "seti_", "cs_", "src_", "eyJ", "AKIA", "AIza")
+
+
 def raw_spans(text: str) -> list[tuple[int, int, str, str]]:
     """Each known format as written: (start, end, kind, the prefix that may be shown)."""
     if len(text) < SHORTEST:
         return []
-    found = []
-    for match in FORMAT.finditer(text):
-        n = next(i for i in range(len(FORMATS)) if match.group(f"f{i}") is not None)
-        found.append((match.start(), match.end(), FORMATS[n][0], match.group(f"v{n}")))
+    candidates = []
+    for start in _STARTS:
+        at = text.find(start)
+        while at >= 0:
+            candidates.append(at)
+            at = text.find(start, at + 1)
+    found: list[tuple[int, int, str, str]] = []
+    for at in sorted(candidates):
+        if found and at < found[-1][1]:
+            continue
+        match = FORMAT.match(text, at)
+        if match is not None:
+            n = next(i for i in range(len(FORMATS)) if match.group(f"f{i}") is not None)
+            found.append((match.start(), match.end(), FORMATS[n][0], match.group(f"v{n}")))
     return found
 
 
 def format_spans(text: str) -> list[Span]:
     """Every known format in `text`: as written, in base64, or escaped; in order."""
     spans = [(start, end, kind) for start, end, kind, _ in raw_spans(text)]
-    spans += _base64_spans(text)
-    spans += _escaped_spans(text)
-    return sorted(spans)
+    return sorted(spans + encoded_spans(text))
+
+
+def encoded_spans(text: str) -> list[Span]:
+    """Every known format in `text` in base64 or escaped (not as written)."""
+    return _base64_spans(text) + _escaped_spans(text)
 
 
 # --- base64 ---------------------------------------------------------------------------------
@@ -96,10 +124,12 @@ _TO_STANDARD = str.maketrans("-_", "+/")
 # The bytes every format starts with (or, for client secrets, holds).
 _PREFIXES = (b"sk-", b"sk_", b"rk_", b"whsec_", b"_secret_", b"eyJ", b"AKIA", b"AIza")
 _REACH = 400  # base64 characters after a prefix's: the longest key's, with room
+_SHORTEST_BASE64 = 4 * SHORTEST // 3
 _BEFORE = 120  # and before it: a client secret's id, before its `_secret_`
 
 
-def fragments(data: bytes) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def fragments(data: bytes) -> frozenset[str]:
     """The base64 text of `data` at each of the three alignments inside a longer base64
     string (the characters that depend on `data` alone), standard and URL-safe."""
     found = set()
@@ -107,7 +137,7 @@ def fragments(data: bytes) -> set[str]:
         encoded = base64.b64encode(b"\0" * align + data).decode()
         fragment = encoded[(8 * align + 5) // 6 : (8 * (align + len(data))) // 6]
         found |= {fragment, fragment.translate(str.maketrans("+/", "-_"))}
-    return found
+    return frozenset(found)
 
 
 _B64_HINT = re.compile(
@@ -116,6 +146,8 @@ _B64_HINT = re.compile(
 
 
 def _base64_spans(text: str) -> list[Span]:
+    if len(text) < _SHORTEST_BASE64:
+        return []
     found: list[Span] = []
     covered = 0
     for hint in _B64_HINT.finditer(text):
@@ -158,7 +190,7 @@ _BACK = 256  # plain characters before a run's first escape that may belong to a
 
 
 def _escaped_spans(text: str) -> list[Span]:
-    if "%" not in text and "\\" not in text:
+    if len(text) < SHORTEST or ("%" not in text and "\\" not in text):
         return []
     found: list[Span] = []
     covered = 0
@@ -207,3 +239,22 @@ def key_pattern(key: str) -> re.Pattern[str]:
     spelled = "".join(_unit(c) for c in key)
     encoded = sorted(fragments(key.encode()), key=len, reverse=True)
     return re.compile("|".join([spelled, *map(re.escape, encoded)]))
+
+
+def key_spans(key: str, text: str) -> list[Span]:
+    """Where `key` is in `text`, in any spelling `key_pattern` knows.
+
+    The pattern runs only when a plain `str` search says it may match: the key's first
+    characters as written, a base64 fragment of it, or an escape.
+    """
+    head = key[:8]
+    if not (
+        head in text
+        or (("%" in text or "\\" in text) and _ESCAPE_ANY.search(text))
+        or any(fragment in text for fragment in fragments(key[:12].encode()))
+    ):
+        return []
+    return [(m.start(), m.end(), "the key in use") for m in key_pattern(key).finditer(text)]
+
+
+_ESCAPE_ANY = re.compile(r"%[0-9A-Fa-f]{2}|\\+u[0-9A-Fa-f]{4}")

@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from ..contract.violations import Violation
 from .deltas import split_pieces, with_pieces_masked
-from .formats import Span, format_spans, key_pattern
+from .formats import Span, format_spans, key_pattern, key_spans
 
 __all__ = ["REDACTED", "Masker"]
 
@@ -36,18 +36,14 @@ REDACTED = "<REDACTED>"
 class Masker:
     """Masks the given keys and every known key format, in every encoding."""
 
-    __slots__ = ("_patterns",)
+    __slots__ = ("_keys",)
 
     def __init__(self, keys: Iterable[str] = ()) -> None:
-        self._patterns = tuple(key_pattern(k) for k in dict.fromkeys(keys) if k)
+        self._keys = tuple(k for k in dict.fromkeys(keys) if k)
 
     def spans(self, text: str) -> list[Span]:
         """Where a secret sits in `text`: each key in play, then each known format."""
-        found = [
-            (m.start(), m.end(), "the key in use")
-            for pattern in self._patterns
-            for m in pattern.finditer(text)
-        ]
+        found = [span for key in self._keys for span in key_spans(key, text)]
         return found + format_spans(text)
 
     def text(self, text: str) -> str:
@@ -85,7 +81,7 @@ class Masker:
 
     def holds(self, text: str) -> bool:
         """Whether any key in play is in `text`, in any of its spellings."""
-        return any(p.search(text) for p in self._patterns)
+        return any(key_pattern(key).search(text) for key in self._keys)
 
 
 def _merged(spans: list[Span]) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import orjson
 
 from .deltas import split_pieces
-from .formats import BEARER, format_spans, raw_spans
+from .formats import BEARER, encoded_spans, format_spans, raw_spans
 from .scrub import (
     FIELDS,
     QUERY,
@@ -60,8 +60,7 @@ def find_secrets(text: str, names: Iterable[str] = ()) -> list[SecretHit]:
     query = QUERY if not extra else query_pattern(SECRET_QUERY | extra)
     raw = raw_spans(text)
     spans: list[_Span] = [(start, end, 0, kind, shown) for start, end, kind, shown in raw]
-    written = {(start, end) for start, end, _, _ in raw}
-    spans += [(s, e, 0, kind, "") for s, e, kind in format_spans(text) if (s, e) not in written]
+    spans += [(start, end, 0, kind, "") for start, end, kind in encoded_spans(text)]
     for priority, (pattern, kind) in enumerate(
         ((BEARER, "bearer token"), (fields, "secret field"), (query, "secret parameter")), 1
     ):

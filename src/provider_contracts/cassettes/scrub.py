@@ -123,7 +123,7 @@ class _Rules:
     field_names: frozenset[str]
     header_names: frozenset[str]
     query_names: frozenset[str]
-    masker: Masker = _FORMATS_ONLY
+    masker: Masker | None = _FORMATS_ONLY  # None: the text is known to hold nothing it finds
 
 
 # A header named like a secret field (`Secret: ...`) is redacted too, and a JSON field
@@ -172,7 +172,8 @@ def _redact_group(match: re.Match[str]) -> str:
 def _scrub(text: str, rules: _Rules) -> str:
     if len(text) < 3:  # the shortest pattern, `k=v`
         return text
-    text = rules.masker.text(text)
+    if rules.masker is not None:
+        text = rules.masker.text(text)
     if "earer" in text or "EARER" in text:
         text = BEARER.sub(_redact_group, text)
     if '"' in text:
@@ -262,17 +263,22 @@ def _uri(uri: str, rules: _Rules) -> str:
 
 
 def _body(body: Body, content_type: str | None, rules: _Rules) -> Body:
+    masker = rules.masker or _FORMATS_ONLY
     if body.kind == "json":
+        # One search of the whole document first: most hold no secret, and then no string
+        # of it needs the masker (the names are still looked at, string by string).
+        if not masker.spans(body.text):
+            rules = replace(rules, masker=None)
         return Body("json", _json(body.value, rules))
     if body.kind == "sse":
-        return Body("sse", _scrub(rules.masker.stream(str(body.value)), rules))
+        return Body("sse", _scrub(masker.stream(str(body.value)), rules))
     if body.kind == "text":
         text = str(body.value)
         if "x-www-form-urlencoded" in (content_type or ""):
             return Body("text", _pairs(text, rules))
         return Body("text", _scrub(text, rules))
     if body.kind == "bytes":
-        return Body("bytes", rules.masker.bytes(bytes(body.value)))
+        return Body("bytes", masker.bytes(bytes(body.value)))
     return body
 
 

@@ -3,12 +3,13 @@
 A stream is read by `provider_contracts.contract.sse`, each event's data checked against its
 schema, and the whole sequence against the contract's rules: the terminator is there,
 nothing follows it, `first`/`last` events are where they must be, and the named rules
-in `RULES` hold. A truncated stream is a violation, never an exception.
+(`provider_contracts.contract.rules`) hold, given the events as parsed here. A truncated
+stream is a violation, never an exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,20 +17,12 @@ import orjson
 
 from . import sse
 from .registry import StreamSpec
+from .rules import Chunk, run_stream
+from .rules.registry import Folded
 from .schemas import SchemaStore
 from .violations import Violation, excerpt, schema_violations
 
-__all__ = ["RULES", "StreamCheck", "check_stream"]
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """A data event that parsed as JSON."""
-
-    index: int
-    name: str | None
-    value: Any
-    is_error: bool
+__all__ = ["StreamCheck", "check_stream"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +48,10 @@ def check_stream(
     store: SchemaStore,
     error_key: str | None = None,
     error_schema: Any = None,
+    fold: Folded | None = None,
 ) -> StreamCheck:
-    """Check one `text/event-stream` body against a stream contract."""
+    """Check one `text/event-stream` body against a stream contract; `fold` checks the
+    message a fold rule makes of a complete stream."""
     stream = sse.parse(text)
     found: list[Violation] = []
     chunks: list[Chunk] = []
@@ -107,8 +102,8 @@ def check_stream(
     if not stream.data_events:
         found.append(_sequence("the stream carries no data events"))
     found.extend(_ends(spec, chunks, took_error))
-    for rule in spec.rules:
-        found.extend(RULES[rule](chunks))
+    complete = not stream.truncated and (spec.terminator is None or terminated_at is not None)
+    found.extend(run_stream(spec.rules, chunks, fold if complete and not took_error else None))
     return StreamCheck(
         violations=tuple(found),
         events=len(stream.data_events),
@@ -153,62 +148,3 @@ def _error_is_last(chunks: list[Chunk], took_error: bool) -> Iterator[Violation]
     errors = [c for c in chunks if c.is_error]
     if errors[0] is not chunks[-1]:
         yield _sequence("events after an error event", errors[0].index)
-
-
-# --- named sequence rules ---------------------------------------------------------------
-
-
-def usage_chunk_last(chunks: list[Chunk]) -> Iterator[Violation]:
-    """A chunk with `choices: []` carries `usage`, and no content chunk comes after it.
-
-    OpenAI-compatible streams send token usage in a final chunk with no choices
-    (`stream_options.include_usage`); a consumer reads it as the end of the answer.
-    """
-    usage_at: int | None = None
-    for chunk in chunks:
-        value = chunk.value
-        if chunk.is_error or not isinstance(value, dict):
-            continue
-        choices = value.get("choices")
-        if choices == []:
-            if not isinstance(value.get("usage"), dict):
-                yield _sequence("a chunk with `choices: []` carries no `usage`", chunk.index)
-            usage_at = chunk.index
-        elif choices and usage_at is not None:
-            yield _sequence(
-                f"a content chunk after the usage chunk (event {usage_at})", chunk.index
-            )
-
-
-def content_blocks_balanced(chunks: list[Chunk]) -> Iterator[Violation]:
-    """Content blocks open, change and close in order, once each, per `index`.
-
-    Anthropic streams a message as `content_block_start`, any `content_block_delta`s and
-    `content_block_stop` for each block index; a consumer that assembles blocks breaks
-    on a delta for a block never started or a block never stopped.
-    """
-    state: dict[Any, str] = {}
-    for chunk in chunks:
-        if chunk.name not in ("content_block_start", "content_block_delta", "content_block_stop"):
-            continue
-        index = chunk.value.get("index") if isinstance(chunk.value, dict) else None
-        current = state.get(index)
-        if chunk.name == "content_block_start":
-            if current is not None:
-                yield _sequence(f"content block {index} started twice", chunk.index)
-            state[index] = "open"
-        elif current != "open":
-            what = "never started" if current is None else "already stopped"
-            yield _sequence(f"{chunk.name} for content block {index}, {what}", chunk.index)
-        elif chunk.name == "content_block_stop":
-            state[index] = "stopped"
-    if not any(c.is_error for c in chunks):
-        for index, current in state.items():
-            if current == "open":
-                yield _sequence(f"content block {index} is never stopped")
-
-
-RULES: dict[str, Callable[[list[Chunk]], Iterator[Violation]]] = {
-    "usage_chunk_last": usage_chunk_last,
-    "content_blocks_balanced": content_blocks_balanced,
-}

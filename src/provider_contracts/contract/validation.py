@@ -130,7 +130,7 @@ def _json(
         )
     violations = tuple(schema_violations(store.validator(ref), body.value))
     if branch == "success" and endpoint.rules:
-        violations += tuple(run_body(endpoint.rules, body.value))
+        violations += (*run_body(endpoint.rules, body.value),)
     return BodyResult(status, "json", branch, found + violations)
 
 

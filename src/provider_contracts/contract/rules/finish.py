@@ -7,7 +7,6 @@ it can parse.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -20,12 +19,14 @@ _OPENAI_FINISH = "OpenAI openapi.yaml CreateChatCompletionResponse.choices[].fin
 TOOL_USE_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 
 
-def _choices(value: Any) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+def _choices(value: Any) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
     """(index, choice, message) of each choice of an OpenAI-compatible completion."""
     choices = value.get("choices") if isinstance(value, dict) else None
-    for index, choice in enumerate(choices if isinstance(choices, list) else ()):
-        if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
-            yield index, choice, choice["message"]
+    return [
+        (index, choice, choice["message"])
+        for index, choice in enumerate(choices if isinstance(choices, list) else ())
+        if isinstance(choice, dict) and isinstance(choice.get("message"), dict)
+    ]
 
 
 def _calls(message: dict[str, Any]) -> list[Any]:
@@ -42,14 +43,18 @@ def _calls(message: dict[str, Any]) -> list[Any]:
     'tool choice with `finish_reason: "stop"` and tool calls.)',
     source=f"{_OPENAI_FINISH}: 'tool_calls if the model called a tool'",
 )
-def tool_calls_finish_has_calls(value: Any) -> Iterator[Violation]:
+def tool_calls_finish_has_calls(value: Any) -> list[Violation]:
+    found: list[Violation] = []
     for index, choice, message in _choices(value):
         if choice.get("finish_reason") == "tool_calls" and not _calls(message):
-            yield broken(
-                'finish_reason is "tool_calls" but the message has no tool call',
-                ("choices", index, "message"),
-                message.get("tool_calls"),
+            found.append(
+                broken(
+                    'finish_reason is "tool_calls" but the message has no tool call',
+                    ("choices", index, "message"),
+                    message.get("tool_calls"),
+                )
             )
+    return found
 
 
 @rule(
@@ -62,16 +67,20 @@ def tool_calls_finish_has_calls(value: Any) -> Iterator[Violation]:
     source="anthropic-sdk-python types/stop_reason.py and Message.stop_reason: "
     "'tool_use: the model invoked one or more tools'",
 )
-def tool_use_stop_has_block(value: Any) -> Iterator[Violation]:
+def tool_use_stop_has_block(value: Any) -> list[Violation]:
+    found: list[Violation] = []
     if not isinstance(value, dict) or value.get("stop_reason") != "tool_use":
-        return
+        return found
     content = value.get("content")
     blocks = content if isinstance(content, list) else []
     if not any(isinstance(b, dict) and b.get("type") == "tool_use" for b in blocks):
         kinds = [b.get("type") for b in blocks if isinstance(b, dict)]
-        yield broken(
-            'stop_reason is "tool_use" but no content block is a tool_use', ("content",), kinds
+        found.append(
+            broken(
+                'stop_reason is "tool_use" but no content block is a tool_use', ("content",), kinds
+            )
         )
+    return found
 
 
 def _blank(value: Any) -> bool:
@@ -89,29 +98,33 @@ def _blank(value: Any) -> bool:
     source="OpenAI openapi.yaml ChatCompletionMessageToolCall (id, function.name required); "
     "anthropic-sdk-python types/tool_use_block.py (id, name)",
 )
-def tool_calls_identified(value: Any) -> Iterator[Violation]:
+def tool_calls_identified(value: Any) -> list[Violation]:
+    found: list[Violation] = []
     for index, _, message in _choices(value):
         for number, call in enumerate(_calls(message)):
             if not isinstance(call, dict):
                 continue
             at = ("choices", index, "message", "tool_calls", number)
             if _blank(call.get("id")):
-                yield broken("a tool call without an id", (*at, "id"), call.get("id"))
+                found.append(broken("a tool call without an id", (*at, "id"), call.get("id")))
             kind = "custom" if call.get("type") == "custom" else "function"
             named = call.get(kind)
             name = named.get("name") if isinstance(named, dict) else None
             if _blank(name):
-                yield broken("a tool call without a name", (*at, kind, "name"), name)
+                found.append(broken("a tool call without a name", (*at, kind, "name"), name))
     content = value.get("content") if isinstance(value, dict) else None
     for number, block in enumerate(content if isinstance(content, list) else ()):
         if isinstance(block, dict) and block.get("type") in TOOL_USE_BLOCKS:
             for field in ("id", "name"):
                 if _blank(block.get(field)):
-                    yield broken(
-                        f"a {block['type']} block without {'an' if field == 'id' else 'a'} {field}",
-                        ("content", number, field),
-                        block.get(field),
+                    found.append(
+                        broken(
+                            f"a {block['type']} block without {'an' if field == 'id' else 'a'} {field}",
+                            ("content", number, field),
+                            block.get(field),
+                        )
                     )
+    return found
 
 
 @rule(
@@ -125,7 +138,8 @@ def tool_calls_identified(value: Any) -> Iterator[Violation]:
     source="OpenAI openapi.yaml ChatCompletionMessageToolCall.function.arguments: 'the "
     "arguments to call the function with, as generated by the model in JSON format'",
 )
-def tool_arguments_parse(value: Any) -> Iterator[Violation]:
+def tool_arguments_parse(value: Any) -> list[Violation]:
+    found: list[Violation] = []
     for index, choice, message in _choices(value):
         if choice.get("finish_reason") not in ("stop", "tool_calls"):
             continue
@@ -137,8 +151,19 @@ def tool_arguments_parse(value: Any) -> Iterator[Violation]:
             try:
                 orjson.loads(arguments)
             except orjson.JSONDecodeError:
-                yield broken(
-                    "the tool call's arguments are not valid JSON",
-                    ("choices", index, "message", "tool_calls", number, "function", "arguments"),
-                    arguments,
+                found.append(
+                    broken(
+                        "the tool call's arguments are not valid JSON",
+                        (
+                            "choices",
+                            index,
+                            "message",
+                            "tool_calls",
+                            number,
+                            "function",
+                            "arguments",
+                        ),
+                        arguments,
+                    )
                 )
+    return found

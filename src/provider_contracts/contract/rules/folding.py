@@ -78,7 +78,7 @@ def _join(current: Any, value: Any) -> Any:
     what="The chunks, folded as openai-python folds them (deltas accumulated per choice, "
     "the last finish_reason, logprobs joined, the usage chunk's usage), make a valid "
     "non-streamed `chat.completion` of the endpoint named by `folds_into`, its rules "
-    "included.",
+    "included (a stream not asked for usage may fold without it).",
     why="A gateway that streams to its client still logs, bills and caches the whole "
     "answer; what it assembles must be an answer it could have received in one piece.",
     source=f"{_OPENAI_SDK} (_accumulate_chunk, accumulate_delta)",

@@ -24,32 +24,39 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def usages(value: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
+def usages(value: Any) -> list[tuple[Path, dict[str, Any]]]:
     """The usage objects of a body or event, with where they are."""
-    if not isinstance(value, dict):
-        return
-    usage = value.get("usage")
-    if isinstance(usage, dict):
-        yield ("usage",), usage
-    message = value.get("message")
-    if isinstance(message, dict) and isinstance(message.get("usage"), dict):
-        yield ("message", "usage"), message["usage"]
+    found: list[tuple[Path, dict[str, Any]]] = []
+    if isinstance(value, dict):
+        usage = value.get("usage")
+        if isinstance(usage, dict):
+            found.append((("usage",), usage))
+        message = value.get("message")
+        if isinstance(message, dict) and isinstance(message.get("usage"), dict):
+            found.append((("message", "usage"), message["usage"]))
+    return found
 
 
-def _counts(node: dict[str, Any], at: Path) -> Iterator[tuple[Path, Any]]:
+_COUNTS = ("_tokens", "_requests")
+
+
+def _bad_counts(
+    node: dict[str, Any], at: Path, found: list[Violation], prefixes: tuple[str, ...] = ()
+) -> None:
+    """Add to `found` each count in `node` (and the objects in it, unless `prefixes` names
+    the counts) that is not null or a non-negative integer."""
     for key, item in node.items():
+        if item.__class__ is int and item >= 0:
+            continue
         if isinstance(item, dict):
-            yield from _counts(item, (*at, key))
-        elif key.endswith(("_tokens", "_requests")):
-            yield (*at, key), item
-
-
-def _generation_counts(value: dict[str, Any]) -> Iterator[tuple[Path, Any]]:
-    data = value.get("data")
-    if isinstance(data, dict):
-        for key, item in data.items():
-            if key.startswith(("tokens_", "native_tokens_")):
-                yield ("data", key), item
+            if not prefixes:
+                _bad_counts(item, (*at, key), found)
+            continue
+        if item is None or isinstance(item, str):
+            continue  # nullability and type are the schema's to judge
+        counted = key.startswith(prefixes) if prefixes else key.endswith(_COUNTS)
+        if counted and not (_number(item) and item >= 0 and item == int(item)):
+            found.append(broken(f"{key} must be a non-negative whole count", (*at, key), item))
 
 
 @rule(
@@ -62,16 +69,14 @@ def _generation_counts(value: dict[str, Any]) -> Iterator[tuple[Path, Any]]:
     source=f"{_OPENAI_USAGE} (integers); OpenRouter openapi.yaml ChatUsage, "
     f"GenerationResponse (integer or null members); {_ANTHROPIC_USAGE}",
 )
-def token_counts_non_negative(value: Any) -> Iterator[Violation]:
-    if not isinstance(value, dict):
-        return
-    found = [c for at, usage in usages(value) for c in _counts(usage, at)]
-    found += _generation_counts(value)
-    for at, count in found:
-        if count is None or isinstance(count, str):
-            continue  # nullability and type are the schema's to judge
-        if not (_number(count) and count >= 0 and count == int(count)):
-            yield broken(f"{at[-1]} must be a non-negative whole count", at, count)
+def token_counts_non_negative(value: Any) -> list[Violation]:
+    found: list[Violation] = []
+    for at, usage in usages(value):
+        _bad_counts(usage, at, found)
+    data = value.get("data") if isinstance(value, dict) else None
+    if isinstance(data, dict):
+        _bad_counts(data, ("data",), found, ("tokens_", "native_tokens_"))
+    return found
 
 
 @rule(
@@ -83,7 +88,8 @@ def token_counts_non_negative(value: Any) -> Iterator[Violation]:
     source=f"{_OPENAI_USAGE}: total_tokens is 'Total number of tokens used in the request "
     "(prompt + completion)'; OpenRouter ChatUsage's example (10 + 15 = 25)",
 )
-def total_is_prompt_plus_completion(value: Any) -> Iterator[Violation]:
+def total_is_prompt_plus_completion(value: Any) -> list[Violation]:
+    found: list[Violation] = []
     for at, usage in usages(value):
         prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
         total = usage.get("total_tokens")
@@ -93,12 +99,15 @@ def total_is_prompt_plus_completion(value: Any) -> Iterator[Violation]:
             and isinstance(total, int)
             and total != prompt + completion
         ):
-            yield broken(
-                f"total_tokens {total} is not prompt_tokens {prompt} + completion_tokens "
-                f"{completion} ({prompt + completion})",
-                (*at, "total_tokens"),
-                total,
+            found.append(
+                broken(
+                    f"total_tokens {total} is not prompt_tokens {prompt} + completion_tokens "
+                    f"{completion} ({prompt + completion})",
+                    (*at, "total_tokens"),
+                    total,
+                )
             )
+    return found
 
 
 # A breakdown count and the count it is part of, as the provider documents it.
@@ -135,7 +144,8 @@ _PARTS = {
     f"{_ANTHROPIC_USAGE} ('Breakdown of cached tokens by TTL'; output_tokens "
     "'the inclusive, authoritative total')",
 )
-def sub_counts_within_parent(value: Any) -> Iterator[Violation]:
+def sub_counts_within_parent(value: Any) -> list[Violation]:
+    found: list[Violation] = []
     for at, usage in usages(value):
         for details_key, (parent_key, parts) in _PARTS.items():
             details, parent = usage.get(details_key), usage.get(parent_key)
@@ -144,21 +154,26 @@ def sub_counts_within_parent(value: Any) -> Iterator[Violation]:
             for part in parts:
                 count = details.get(part)
                 if isinstance(count, int) and count > parent:
-                    yield broken(
-                        f"{part} {count} exceeds {parent_key} {parent}",
-                        (*at, details_key, part),
-                        count,
+                    found.append(
+                        broken(
+                            f"{part} {count} exceeds {parent_key} {parent}",
+                            (*at, details_key, part),
+                            count,
+                        )
                     )
         breakdown, whole = usage.get("cache_creation"), usage.get("cache_creation_input_tokens")
         if isinstance(breakdown, dict) and isinstance(whole, int):
             counts = [n for n in breakdown.values() if isinstance(n, int)]
             if counts and sum(counts) != whole:
-                yield broken(
-                    f"the cache_creation breakdown sums to {sum(counts)}, not "
-                    f"cache_creation_input_tokens {whole}",
-                    (*at, "cache_creation"),
-                    breakdown,
+                found.append(
+                    broken(
+                        f"the cache_creation breakdown sums to {sum(counts)}, not "
+                        f"cache_creation_input_tokens {whole}",
+                        (*at, "cache_creation"),
+                        breakdown,
+                    )
                 )
+    return found
 
 
 # OpenRouter money fields, in dollars. `cache_discount` is left out: OpenRouter documents
@@ -194,9 +209,10 @@ _OPENROUTER_COSTS = frozenset(
     source="OpenRouter openapi.yaml ChatUsage, CostDetails, GenerationResponse, "
     "credits and key responses",
 )
-def costs_non_negative(value: Any) -> Iterator[Violation]:
+def costs_non_negative(value: Any) -> list[Violation]:
+    found: list[Violation] = []
     if not isinstance(value, dict):
-        return
+        return found
     places: list[tuple[Path, Any]] = [(at, usage) for at, usage in usages(value)]
     for at, usage in list(places):
         if isinstance(usage.get("cost_details"), dict):
@@ -206,7 +222,8 @@ def costs_non_negative(value: Any) -> Iterator[Violation]:
     for at, node in places:
         for key, amount in node.items():
             if key in _OPENROUTER_COSTS and _number(amount) and amount < 0:
-                yield broken(f"{key} is a negative amount", (*at, key), amount)
+                found.append(broken(f"{key} is a negative amount", (*at, key), amount))
+    return found
 
 
 # Stripe objects whose amounts are charges or totals, never credits (balances and

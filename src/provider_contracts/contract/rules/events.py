@@ -160,11 +160,11 @@ def message_delta_has_stop_reason(chunks: Sequence[Chunk]) -> Iterator[Violation
                 )
 
 
-def tool_inputs(chunks: Sequence[Chunk]) -> dict[Any, tuple[str, int]]:
+def tool_inputs(chunks: Sequence[Chunk]) -> dict[int, tuple[str, int]]:
     """The JSON text each tool-use block's `input_json_delta`s add up to, by block index,
     with the index of the event that added the last piece."""
     types = block_types(chunks)
-    texts: dict[Any, tuple[str, int]] = {}
+    pieces: dict[int, tuple[list[str], int]] = {}
     for chunk, index in _block_events(chunks):
         delta = chunk.value.get("delta")
         if (
@@ -173,9 +173,10 @@ def tool_inputs(chunks: Sequence[Chunk]) -> dict[Any, tuple[str, int]]:
             and delta.get("type") == "input_json_delta"
             and isinstance(delta.get("partial_json"), str)
         ):
-            text, _ = texts.get(index, ("", 0))
-            texts[index] = (text + delta["partial_json"], chunk.index)
-    return texts
+            parts = pieces[index][0] if index in pieces else []
+            parts.append(delta["partial_json"])
+            pieces[index] = (parts, chunk.index)
+    return {index: ("".join(parts), last) for index, (parts, last) in pieces.items()}
 
 
 @rule(

@@ -31,36 +31,53 @@ def _indexed(items: list[Any]) -> bool:
     )
 
 
+class _Text:
+    """The pieces of a string, joined once at the end: a long stream's text is not copied
+    again for every chunk."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = list(parts)
+
+
 def accumulate(acc: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     """openai-python's `accumulate_delta`: strings join, numbers add, objects merge, lists
-    of `index`ed objects merge by index and other lists extend."""
+    of `index`ed objects merge by index and other lists extend. `acc` is changed in place
+    and never shares a container with `delta` (the parsed chunks stay as they came)."""
     for key, value in delta.items():
         current = acc.get(key)
-        if current is None or key in _REPLACED:
-            if not (isinstance(value, list) and _indexed(value)):
-                acc[key] = value
-                continue
-            current = []
-        acc[key] = _join(current, value)
+        acc[key] = _own(value) if current is None or key in _REPLACED else _join(current, value)
     return acc
 
 
+def _own(value: Any) -> Any:
+    if isinstance(value, dict):
+        return accumulate({}, value)
+    if isinstance(value, list):
+        return _join([], value)
+    return value
+
+
 def _join(current: Any, value: Any) -> Any:
-    if isinstance(current, str) and isinstance(value, str):
-        return current + value
+    if isinstance(value, str):
+        if isinstance(current, _Text):
+            current.parts.append(value)
+            return current
+        return _Text(current, value) if isinstance(current, str) else value
     if isinstance(current, dict) and isinstance(value, dict):
-        return accumulate(dict(current), value)
+        return accumulate(current, value)
     if isinstance(current, list) and isinstance(value, list):
         if not _indexed(value):
-            return current + value
-        merged = list(current)
+            current.extend(_own(item) for item in value)
+            return current
         for entry in value:
             position = entry["index"]
-            if position < len(merged) and isinstance(merged[position], dict):
-                merged[position] = accumulate(dict(merged[position]), entry)
+            if position < len(current) and isinstance(current[position], dict):
+                accumulate(current[position], entry)
             else:
-                merged.insert(position, dict(entry))
-        return merged
+                current.insert(position, _own(entry))
+        return current
     numbers = (int, float)
     if (
         isinstance(current, numbers)
@@ -69,6 +86,17 @@ def _join(current: Any, value: Any) -> Any:
         and not isinstance(value, bool)
     ):
         return current + value
+    return _own(value)
+
+
+def finished(value: Any) -> Any:
+    """A folded value with every string's pieces joined."""
+    if isinstance(value, _Text):
+        return "".join(value.parts)
+    if isinstance(value, dict):
+        return {key: finished(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finished(item) for item in value]
     return value
 
 
@@ -100,7 +128,7 @@ def chunks_fold_into_completion(chunks: Sequence[Chunk]) -> dict[str, Any] | Non
         for choice in value.get("choices") or ():
             if isinstance(choice, dict) and isinstance(choice.get("index"), int):
                 _fold_choice(choices, choice)
-    folded["choices"] = [choices[i] for i in sorted(choices)]
+    folded["choices"] = [finished(choices[i]) for i in sorted(choices)]
     for choice in folded["choices"]:
         # The SDK's ChatCompletionMessage gives content and refusal None when no delta set them.
         choice["message"].setdefault("content", None)
@@ -113,7 +141,7 @@ def _fold_choice(choices: dict[int, dict[str, Any]], choice: dict[str, Any]) -> 
     known = choices.get(index)
     if known is None:
         known = choices[index] = {"index": index, "message": {}, "finish_reason": None}
-    known["message"] = accumulate(known["message"], delta)  # type: ignore[arg-type]
+    accumulate(known["message"], delta)  # type: ignore[arg-type]
     if choice.get("finish_reason"):
         known["finish_reason"] = choice["finish_reason"]
     logprobs = choice.get("logprobs")
@@ -121,7 +149,9 @@ def _fold_choice(choices: dict[int, dict[str, Any]], choice: dict[str, Any]) -> 
         mine = known.setdefault("logprobs", {"content": None, "refusal": None})
         for part in ("content", "refusal"):
             if isinstance(logprobs.get(part), list):
-                mine[part] = (mine[part] or []) + logprobs[part]
+                if mine[part] is None:
+                    mine[part] = []
+                mine[part].extend(logprobs[part])
 
 
 @rule(
@@ -167,6 +197,7 @@ def events_fold_into_message(chunks: Sequence[Chunk]) -> dict[str, Any] | None:
             # Text that is not JSON leaves the start's input: tool_input_parses reports it.
             with contextlib.suppress(orjson.JSONDecodeError):
                 blocks[index]["input"] = orjson.loads(text)
+    folded["content"] = finished(folded["content"])
     return folded
 
 
@@ -175,11 +206,11 @@ def _apply(block: dict[str, Any], delta: Any) -> None:
         return
     kind, type_ = delta.get("type"), block.get("type")
     if kind == "text_delta" and type_ == "text":
-        block["text"] = str(block.get("text", "")) + str(delta.get("text", ""))
+        block["text"] = _join(block.get("text", ""), str(delta.get("text", "")))
     elif kind == "citations_delta" and type_ == "text":
         block["citations"] = [*(block.get("citations") or []), delta.get("citation")]
     elif kind == "thinking_delta" and type_ == "thinking":
-        block["thinking"] = str(block.get("thinking", "")) + str(delta.get("thinking", ""))
+        block["thinking"] = _join(block.get("thinking", ""), str(delta.get("thinking", "")))
     elif kind == "signature_delta" and type_ == "thinking":
         block["signature"] = delta.get("signature")
     elif kind == "compaction_delta" and type_ == "compaction":

@@ -8,7 +8,7 @@ import pytest
 
 from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import MISSING_CREDENTIAL, InputError, MissingCredential
-from provider_contracts.live.credentials import BAD_KEY, LIVE_STRIPE_KEY, auth_headers, key_for
+from provider_contracts.live.credentials import LIVE_STRIPE_KEY, auth_headers, key_for
 from support.live import FAKE_STRIPE_KEY, make_project
 
 
@@ -38,18 +38,6 @@ def test_a_stripe_key_outside_test_mode_is_refused(registry: Registry, key: str)
         key_for(registry.provider("stripe"), {"STRIPE_API_KEY": key})
     assert str(raised.value) == LIVE_STRIPE_KEY.format(var="STRIPE_API_KEY")
     assert key not in str(raised.value)
-
-
-@pytest.mark.parametrize(
-    "key",
-    ["sk-or-v1-caf\u00e9", "sk-or-v1-abc\ndef", "sk-or-v1-a\x00b", "sk-or-\u200bv1"],
-    ids=["non-ascii", "newline", "nul", "zero-width"],
-)
-def test_a_key_no_header_can_carry_is_refused_unprinted(registry: Registry, key: str) -> None:
-    with pytest.raises(InputError) as raised:
-        key_for(registry.provider("openrouter"), {"OPENROUTER_API_KEY": key})
-    assert str(raised.value) == BAD_KEY.format(var="OPENROUTER_API_KEY", provider="OpenRouter")
-    assert "sk-or" not in str(raised.value)
 
 
 @pytest.mark.parametrize("key", [FAKE_STRIPE_KEY, "rk_test_abc"], ids=["secret", "restricted"])

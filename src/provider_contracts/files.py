@@ -7,8 +7,9 @@ expands) and duplicate keys.
 
 Writing, the one write policy (`write_atomic`, `write_all`): a regular file is replaced
 atomically (written beside it, flushed, renamed over it); a symlink is written through
-(its target is replaced, the link stays); a FIFO or a character device (`/dev/stdout`) is
-written through as a stream; a folder, a socket or a block device is refused; so is any
+(its target is replaced, the link stays); a FIFO, a character device or anything under
+/dev or /proc is written through, never replaced (`/dev/stdout` and `/dev/fd/N` through
+this process's own descriptor); a folder, a socket or a block device is refused; so is any
 path inside the folders a caller protects (reports never land in `contracts/` or
 `cassettes/`). A failure (a full disk, a read-only folder, a symlink loop) is one line
 naming the path, and leaves what was there byte for byte.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -66,6 +68,7 @@ YAML_ALIAS = (
 YAML_DUPLICATE = "{where}:{line}: key {key!r} given twice (also line {first}); keep one"
 YAML_BAD_DATE = "{where}:{line}: {value!r} is not a date ({detail}); write one such as 2026-07-01"
 
+_SYSTEM = (("dev",), ("proc",))  # nothing under these is ever replaced, only written
 _YamlBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -200,10 +203,18 @@ def check_writable(path: Path, protected: Sequence[Path] = ()) -> Path:
     """
     where = display(path)
     try:
-        target = Path(os.path.realpath(path, strict=False))
-        mode = target.stat().st_mode if os.path.lexists(target) else None
+        mode: int | None = os.stat(path).st_mode  # through links, /dev/stdout's included
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # a new file (or a dangling link: its target is created)
     except OSError as exc:  # a symlink loop, a component that is not a folder
         raise InputError(UNWRITABLE.format(where=where, detail=_detail(exc))) from None
+    if mode is not None and (
+        stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or Path(path).absolute().parts[1:2] in _SYSTEM
+    ):
+        # A stream, or a file the system names (/dev/stdout redirected to a file): opened
+        # through whatever links lead to it, never replaced.
+        return path
+    target = Path(os.path.realpath(path))
     for folder in protected:
         real = Path(os.path.realpath(folder))
         if target == real or target.is_relative_to(real):
@@ -214,7 +225,7 @@ def check_writable(path: Path, protected: Sequence[Path] = ()) -> Path:
     if not above.is_dir():
         detail = f"{above.name} is a file, not a folder"
         raise InputError(UNWRITABLE.format(where=where, detail=detail))
-    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+    if mode is not None and not stat.S_ISREG(mode):
         if stat.S_ISDIR(mode):
             raise InputError(IS_A_FOLDER.format(where=where))
         kind = "socket" if stat.S_ISSOCK(mode) else "block device"
@@ -286,26 +297,47 @@ def _is_stream(target: Path) -> bool:
         mode = target.stat().st_mode
     except OSError:
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or target.absolute().parts[1:2] in _SYSTEM
 
 
 def _write_through(path: Path, target: Path, data: bytes) -> None:
+    own = _own_descriptor(target)
+    if own is not None:  # /dev/stdout and kin: this process's own descriptor, shared offset
+        sys.stdout.flush()
+        sys.stderr.flush()
+        fd = own
+    else:
+        try:
+            # Non-blocking open: a FIFO that nobody reads is an error, not a hang.
+            fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                raise InputError(NO_READER.format(where=display(path))) from None
+            detail = _detail(exc)
+            raise InputError(UNWRITABLE.format(where=display(path), detail=detail)) from None
     try:
-        # Non-blocking open: a FIFO that nobody reads is an error, not a hang.
-        fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:
-            raise InputError(NO_READER.format(where=display(path))) from None
-        raise InputError(UNWRITABLE.format(where=display(path), detail=_detail(exc))) from None
-    try:
-        os.set_blocking(fd, True)
+        if own is None:
+            os.set_blocking(fd, True)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
     except OSError as exc:
         raise InputError(UNWRITABLE.format(where=display(path), detail=_detail(exc))) from None
     finally:
-        os.close(fd)
+        if own is None:
+            os.close(fd)
+
+
+def _own_descriptor(path: Path) -> int | None:
+    """The descriptor a path names in this process (/dev/stdout: 1, /dev/fd/3: 3), if any."""
+    text = str(path)
+    named = {"/dev/stdout": 1, "/dev/stderr": 2}.get(text)
+    if named is not None:
+        return named
+    for prefix in ("/dev/fd/", "/proc/self/fd/"):
+        if text.startswith(prefix) and text[len(prefix) :].isdigit():
+            return int(text[len(prefix) :])
+    return None
 
 
 def _sync_folder(folder: Path) -> None:

@@ -605,6 +605,39 @@ def test_the_console_script_maps_errors_to_exit_codes(sample: Path) -> None:
     assert proc.stderr.startswith("error: unknown provider 'nope'")
 
 
+@pytest.mark.parametrize("redirect", ["pipe", "file"])
+def test_a_report_to_dev_stdout_is_written_through_beside_the_output(
+    sample: Path, tmp_path: Path, redirect: str
+) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.txt"
+    with out.open("wb") as handle:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from provider_contracts.cli import main; main()",
+                "--root",
+                str(sample),
+                "verify",
+                "acme",
+                "--report",
+                "json:/dev/stdout",
+            ],
+            stdout=subprocess.PIPE if redirect == "pipe" else handle,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    printed = (proc.stdout if redirect == "pipe" else out.read_bytes()).decode()
+    assert proc.returncode == 0, proc.stderr
+    report, _, text = printed.partition("\n}\n")  # the report's closing brace, unindented
+    assert json.loads(report + "}")["report_version"] == 1
+    assert text.rstrip().endswith("everything holds")
+    assert os.path.exists("/dev/stdout")  # still the system's link, not a file
+
+
 def test_check_applies_header_contracts_only_to_given_headers(run: Run) -> None:
     missing = run(
         "check",

@@ -104,6 +104,12 @@ class Endpoint:
     def headers_for(self, status: int) -> SchemaRef | None:
         return _by_status(self.headers, status)
 
+    def is_error_body(self, value: Any) -> bool:
+        """Whether a JSON body is this endpoint's error body, the one that may arrive under
+        a success status (an object with the error branch's key); False without a branch."""
+        branch = self.error_branch
+        return branch is not None and isinstance(value, dict) and branch.key in value
+
 
 @dataclass(frozen=True, slots=True)
 class Provider:

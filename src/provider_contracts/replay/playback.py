@@ -91,9 +91,7 @@ def recordings(path: Path, endpoint: Endpoint) -> tuple[Recording, ...]:
 
 def _prepare(endpoint: Endpoint, path: Path, interaction: Interaction) -> Recording:
     request, response = interaction.request, interaction.response
-    error_key = endpoint.error_branch.key if endpoint.error_branch else None
-    body = response.body.value
-    success = 200 <= response.status < 300 and not (isinstance(body, dict) and error_key in body)
+    success = 200 <= response.status < 300 and not endpoint.is_error_body(response.body.value)
     if request.body.kind == "json":
         value = request.body.value
         shape = RequestShape.from_fields(

@@ -25,6 +25,7 @@ import orjson
 from ..contract.registry import Endpoint
 from ..errors import InputError
 from .alterations import BODY_ACTIONS, Alteration, alter_body
+from .faults import Canned
 from .playback import Recording
 
 __all__ = ["BACKLOG", "NO_CASSETTE", "NO_ROUTE", "Answering", "Exchange", "Handler", "Listening"]
@@ -66,6 +67,7 @@ class Answering(Protocol):
     def known(self) -> list[str]: ...
     def record(self, exchange: Exchange) -> None: ...
     def fired(self, endpoint_id: str) -> list[Alteration]: ...
+    def fault(self, endpoint: Endpoint, alteration: Alteration) -> Canned: ...
 
 
 class Listening(ThreadingHTTPServer):
@@ -101,13 +103,13 @@ class Handler(BaseHTTPRequestHandler):
         try:
             chosen = replay.choose(self.command, self.path, raw, request_headers)
         except InputError as exc:
-            self._refuse(400, str(exc), "invalid_request_error")
             replay.record(Exchange(self.command, path, None, None, 400, ()))
+            self._refuse(400, str(exc), "invalid_request_error")
             return
         if chosen is None:
             known = ", ".join(replay.known())
-            self._refuse(404, NO_ROUTE.format(method=self.command, path=path, known=known))
             replay.record(Exchange(self.command, path, None, None, 404, ()))
+            self._refuse(404, NO_ROUTE.format(method=self.command, path=path, known=known))
             return
         endpoint, recording = chosen
         fired = replay.fired(endpoint.id)
@@ -115,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
         fault = next((a for a in fired if a.replaces_answer), None)
         delay = sum(a.seconds or 0.0 for a in fired if a.action == "slow")
 
+        # Each answer is recorded before its bytes leave, so that a client that has read
+        # the answer finds it in the log.
         def done(status: int | None, index: int | None = None) -> None:
             replay.record(Exchange(self.command, path, endpoint.id, index, status, names))
 
@@ -127,12 +131,13 @@ class Handler(BaseHTTPRequestHandler):
             self._reset()
             return
         if fault is not None and fault.action == "status":
-            self._send_status(fault)
-            done(int(fault.value))
+            canned = replay.fault(endpoint, fault)
+            done(canned.status)
+            self._send(canned.status, canned.reason, canned.headers, canned.content)
             return
         if recording is None:
-            self._refuse(404, NO_CASSETTE.format(endpoint=endpoint.id, provider=endpoint.provider))
             done(404)
+            self._refuse(404, NO_CASSETTE.format(endpoint=endpoint.id, provider=endpoint.provider))
             return
         headers = list(recording.headers)
         for alteration in fired:
@@ -147,6 +152,7 @@ class Handler(BaseHTTPRequestHandler):
                 events = [_alter_event(e, altering, request_headers) for e in events]
             if cut is not None:
                 events = _cut(events, cut.events)
+            done(recording.status, recording.interaction.index)
             self._send_stream(recording.status, recording.reason, headers, events, delay)
         else:
             payload = recording.content
@@ -155,8 +161,8 @@ class Handler(BaseHTTPRequestHandler):
                 payload = orjson.dumps(alter_body(body.value, altering, request_headers))
             if delay:
                 time.sleep(delay)
+            done(recording.status, recording.interaction.index)
             self._send(recording.status, recording.reason, headers, payload)
-        done(recording.status, recording.interaction.index)
 
     # --- writing answers --------------------------------------------------------------------
 
@@ -180,17 +186,6 @@ class Handler(BaseHTTPRequestHandler):
     def _refuse(self, status: int, message: str, kind: str = "not_found") -> None:
         body = {"error": {"message": message, "type": kind}}
         self._send(status, "", [("Content-Type", "application/json")], orjson.dumps(body))
-
-    def _send_status(self, fault: Alteration) -> None:
-        code = int(fault.value)
-        headers = [("Content-Type", "application/json")]
-        if fault.seconds is not None:
-            seconds = fault.seconds
-            retry = str(int(seconds)) if seconds == int(seconds) else str(seconds)
-            headers.append(("Retry-After", retry))
-        message = f"simulated by the replay server (--alter {fault})"
-        body = orjson.dumps({"error": {"code": code, "message": message}})
-        self._send(code, "", headers, body)
 
     def _send_stream(
         self, status: int, reason: str, headers: Headers, events: list[str], delay: float

@@ -32,6 +32,7 @@ from ..contract.registry import Endpoint, Provider
 from ..errors import InputError
 from ..project import Project
 from .alterations import Alteration, Counter, parse
+from .faults import Canned, error_answer
 from .handler import Exchange, Handler, Listening
 from .matching import Candidate, Miss, RequestShape, Route
 from .matching import match as match_request
@@ -93,6 +94,12 @@ class ReplayServer:
             e.id: e for p in self.providers for e in p.endpoints.values()
         }
         self.candidates = served(self.providers, cassettes_root)
+        self._recorded: dict[str, list[Recording]] = {}  # by provider
+        # `served` lists every candidate under the real paths, then again under /PROVIDER.
+        for candidate in self.candidates[: len(self.candidates) // 2]:
+            if candidate.payload is not None:
+                provider = candidate.payload.endpoint.partition("/")[0]
+                self._recorded.setdefault(provider, []).append(candidate.payload)
         self.port = port
         self.log = log
         self._exchanges: deque[Exchange] = deque(maxlen=max(history, 0))
@@ -221,6 +228,12 @@ class ReplayServer:
 
     def fired(self, endpoint_id: str) -> list[Alteration]:
         return self._counter.take(self._alterations, endpoint_id)
+
+    def fault(self, endpoint: Endpoint, alteration: Alteration) -> Canned:
+        """The answer to a `status:N` alteration, in the provider's own error envelope."""
+        recorded = self._recorded.get(endpoint.provider, [])
+        code = int(alteration.value)
+        return error_answer(endpoint, recorded, code, alteration.seconds, str(alteration))
 
 
 def _parsed(alterations: Iterable[Alteration | str]) -> tuple[Alteration, ...]:

@@ -63,7 +63,7 @@ class Answering(Protocol):
 
     def choose(
         self, method: str, target: str, body: bytes, headers: Mapping[str, str]
-    ) -> tuple[Endpoint, Recording | None] | None: ...
+    ) -> tuple[Endpoint, Recording | Canned | None] | None: ...
     def known(self) -> list[str]: ...
     def record(self, exchange: Exchange) -> None: ...
     def fired(self, endpoint_id: str) -> list[Alteration]: ...
@@ -139,6 +139,10 @@ class Handler(BaseHTTPRequestHandler):
             done(404)
             self._refuse(404, NO_CASSETTE.format(endpoint=endpoint.id, provider=endpoint.provider))
             return
+        if isinstance(recording, Canned):
+            done(recording.status)
+            self._send(recording.status, recording.reason, recording.headers, recording.content)
+            return
         headers = list(recording.headers)
         for alteration in fired:
             if alteration.action == "echo":
@@ -156,9 +160,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send_stream(recording.status, recording.reason, headers, events, delay)
         else:
             payload = recording.content
-            body = recording.interaction.response.body
-            if body.kind == "json" and altering:
-                payload = orjson.dumps(alter_body(body.value, altering, request_headers))
+            if recording.interaction.response.body.kind == "json" and altering:
+                value = orjson.loads(payload)  # as answered: a list may have been paged
+                payload = orjson.dumps(alter_body(value, altering, request_headers))
             if delay:
                 time.sleep(delay)
             done(recording.status, recording.interaction.index)

@@ -37,6 +37,7 @@ from .handler import Exchange, Handler, Listening
 from .matching import Candidate, Miss, RequestShape, Route
 from .matching import match as match_request
 from .playback import Recording, pick, recordings
+from .state import Idempotency, paged
 
 __all__ = ["HISTORY", "HOST", "INTERACTION_HEADER", "Exchange", "ReplayServer", "served"]
 
@@ -106,6 +107,7 @@ class ReplayServer:
         self._alterations: tuple[Alteration, ...] = _parsed(alterations)
         self._counter = Counter()
         self.stopping = threading.Event()
+        self._idempotency = Idempotency()
         self._httpd: Listening | None = None
         self._thread: threading.Thread | None = None
 
@@ -199,23 +201,26 @@ class ReplayServer:
 
     def choose(
         self, method: str, target: str, body: bytes, headers: Mapping[str, str]
-    ) -> tuple[Endpoint, Recording | None] | None:
-        """The endpoint a request reaches and the recording that answers it; None when no
-        endpoint is served at that method and path. An `X-Contracts-Interaction` that
-        names no interaction of the endpoint is an `InputError` naming those that exist."""
+    ) -> tuple[Endpoint, Recording | Canned | None] | None:
+        """The endpoint a request reaches and what answers it: a recording (a list paged,
+        an idempotent retry's first answer) or a refusal; None when no endpoint is served
+        at that method and path. An `X-Contracts-Interaction` that names no interaction of
+        the endpoint is an `InputError` naming those that exist."""
         shape = RequestShape.parse(method, target, body, headers.get("content-type"))
         found = match_request(self.candidates, shape, "lenient")
         if isinstance(found, Miss):
             return None
         endpoint = self.endpoints[found.route.endpoint]
+        items = [c.payload for c in self.candidates if c.route == found.route and c.payload]
+        chosen = found.payload
         wanted = headers.get(INTERACTION_HEADER.lower())
-        if wanted is None:
-            return endpoint, found.payload
-        items = [
-            c.payload for c in self.candidates if c.route == found.route and c.payload is not None
-        ]
-        index: str | int = int(wanted) if wanted.strip().lstrip("-").isdigit() else wanted
-        return endpoint, pick(items, index, endpoint.id)[0]
+        if wanted is not None:
+            index: str | int = int(wanted) if wanted.strip().lstrip("-").isdigit() else wanted
+            chosen = pick(items, index, endpoint.id)[0]
+        if chosen is None:
+            return endpoint, None
+        chosen = self._idempotency.answer(method, headers, chosen)
+        return endpoint, paged(chosen, items, target) if method == "GET" else chosen
 
     def known(self) -> list[str]:
         """Every `METHOD /path` served, for a message about a request that matched none."""

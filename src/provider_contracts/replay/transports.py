@@ -22,7 +22,9 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from types import ModuleType
 from typing import Any, Literal, Protocol
 
+from .faults import Canned
 from .playback import Recording, Replayer
+from .state import paged
 
 __all__ = [
     "LIBRARIES",
@@ -87,7 +89,7 @@ def _event_stream(name: Library) -> type[_Chunks]:
     return type("EventStream", (_Chunks, lib.SyncByteStream, lib.AsyncByteStream), {})
 
 
-def to_response(recording: Recording, lib: Library = "httpx") -> Any:
+def to_response(recording: Recording | Canned, lib: Library = "httpx") -> Any:
     """The recorded response as the client's library hands it over: a stream, for an
     event stream. `lib` is the library of the request being answered."""
     module = library(lib)
@@ -124,9 +126,13 @@ class ReplayTransport:
         return self._answer(request, await request.aread())
 
     def _answer(self, request: Request, body: bytes) -> Any:
+        url = str(request.url)
         recording = self.replayer.answer(
-            request.method, str(request.url), body, request.headers.get("content-type")
+            request.method, url, body, request.headers.get("content-type")
         )
+        if request.method == "GET":  # a list answers the page asked for
+            pool = [c.payload for c in self.replayer.candidates]
+            return to_response(paged(recording, pool, url), library_of(request))
         return to_response(recording, library_of(request))
 
     def close(self) -> None:

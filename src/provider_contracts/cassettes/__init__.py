@@ -7,3 +7,7 @@ finding secrets in files (`scan`).
 
 May import: contract, project, errors, files.
 """
+
+from .cassette import deserialize, serialize
+
+__all__ = ["deserialize", "serialize"]  # the vcrpy serializer: register this package

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from ..contract.violations import Violation
+if TYPE_CHECKING:
+    from ..contract.violations import Violation
 from .deltas import split_pieces, with_pieces_masked
 from .formats import Span, format_spans, key_pattern, key_spans
 

@@ -68,9 +68,9 @@ class Masker:
     def stream(self, text: str) -> str:
         """An event stream with secrets masked: first those split across the deltas (the
         joined text of each field of the data events), then those within a line."""
-        pieces = split_pieces(text.split("\n"), self.spans)
+        pieces = split_pieces(text, self.spans)
         if pieces:
-            text = "\n".join(with_pieces_masked(text.split("\n"), pieces, REDACTED))
+            text = with_pieces_masked(text, pieces, REDACTED)
         return self.text(text)
 
     def violation(self, violation: Violation) -> Violation:

@@ -224,3 +224,34 @@ def test_an_error_line_never_shows_a_key() -> None:
     assert result.exit_code == 2
     assert "<REDACTED>" in result.stderr
     assert leaks(result.output, KEY) == []
+
+
+def test_a_failure_that_quotes_the_key_is_logged_and_reported_masked(tmp_path: Path) -> None:
+    import httpx
+
+    from provider_contracts.contract.registry import Registry
+    from provider_contracts.contract.schemas import store_for
+    from provider_contracts.live.caller import RetryPolicy
+    from provider_contracts.live.record import Unreached, record_provider
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"proxy refused {request.headers['authorization']}")
+
+    root = make_project(tmp_path / "project", "openrouter")
+    provider = Registry.load(root / "contracts").provider("openrouter")
+    lines: list[str] = []
+    [item] = record_provider(
+        provider,
+        [provider.endpoints["key"]],
+        key=KEY,
+        target=root / "fresh",
+        committed=root / "cassettes",
+        store=store_for(root / "contracts"),
+        transport=httpx.MockTransport(refuse),
+        policy=RetryPolicy(retries=1, backoff=0.0),
+        sleep=lambda seconds: None,
+        log=lines.append,
+    )
+    assert isinstance(item, Unreached)
+    assert lines and "proxy refused" in lines[0]
+    assert leaks("\n".join([*lines, item.reason]), KEY) == []

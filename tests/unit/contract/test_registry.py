@@ -111,12 +111,12 @@ def test_endpoint_contract_problems_name_the_file_and_field(
     assert "acme/endpoints/chat.yaml" in str(info.value)
 
 
-def test_an_unknown_stream_rule_lists_the_known_ones(sample: Path) -> None:
+def test_an_unknown_stream_rule_names_the_closest_one(sample: Path) -> None:
     path = sample / "contracts" / "acme" / "endpoints" / "chat_stream.yaml"
     path.write_text(path.read_text().replace("usage_chunk_last", "usage_first"))
     with pytest.raises(
         ContractError,
-        match=r"unknown rule .usage_first. .known: content_blocks_balanced, usage_chunk_last",
+        match=r"unknown rule 'usage_first' \(did you mean 'usage_chunk_last'\?\); see contracts/README",
     ):
         Registry.load(sample / "contracts").provider("acme")
 
@@ -135,3 +135,14 @@ def test_a_missing_contracts_folder_is_an_input_error(tmp_path: Path) -> None:
 def test_find_root_walks_up_to_the_folder_with_contracts(sample: Path) -> None:
     assert find_root(sample / "cassettes" / "acme") == sample.resolve()
     assert find_root(Path("/")) == Path("/")
+
+
+def test_an_error_body_is_an_object_with_the_error_branch_key(sample: Path) -> None:
+    registry = Registry.load(sample / "contracts")
+    chat = registry.endpoint("acme/chat")
+    assert chat.error_branch is not None
+    key = chat.error_branch.key
+    assert chat.is_error_body({key: {"message": "no"}})
+    assert not chat.is_error_body({"id": "x"})
+    assert not chat.is_error_body([{key: 1}])
+    assert not chat.is_error_body(None)

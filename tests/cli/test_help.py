@@ -79,5 +79,5 @@ def test_verify_loads_its_own_command_and_renderer_only(sample: Path) -> None:
         "provider_contracts.cli._options",
     }
     reports = {m for m in modules if m.startswith("provider_contracts.reports.")}
-    assert reports == {"provider_contracts.reports.text", "provider_contracts.reports.findings"}
+    assert reports == {"provider_contracts.reports.text"}
     assert "xml.etree.ElementTree" not in modules

@@ -275,11 +275,11 @@ class _Judge:
         for finding in entry.drift:
             if finding.severity != "breaking":
                 continue
-            state, waiver = self.waiver_for(entry.endpoint, finding.path)
+            state, waiver = self.waiver_for(entry.endpoint, finding.location)
             if state == "waived":
                 continue
             count += 1
-            problem = BREAKING.format(path=finding.path, transition=finding.transition)
+            problem = BREAKING.format(path=finding.location, transition=finding.transition)
             if state == "expired" and waiver is not None:
                 self.block(
                     "breaking",

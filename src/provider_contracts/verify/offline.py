@@ -20,6 +20,7 @@ from ..contract.registry import Endpoint
 from ..contract.schemas import SchemaStore, store_for
 from ..contract.validation import BodyResult, validate_recorded
 from ..contract.violations import Violation
+from ..drift.findings import Finding
 from ..files import display
 
 __all__ = ["EndpointResult", "InteractionResult", "VerifyResult", "verify_offline"]
@@ -65,7 +66,7 @@ class EndpointResult:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     interactions: tuple[InteractionResult, ...] = ()
     note: str | None = None  # why it is missing or unverified
-    drift: tuple[Any, ...] = ()  # drift findings, for live runs
+    drift: tuple[Finding, ...] = ()  # drift findings, for live runs
 
     @property
     def provider(self) -> str:

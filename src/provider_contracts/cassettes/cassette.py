@@ -125,7 +125,6 @@ def from_dict(doc: Any, path: Path) -> Cassette:
 
 
 def _interaction(item: Any, index: int, where: str) -> Interaction:
-    here = f"{where}: interaction #{index}"
     try:
         request, response = item["request"], item["response"]
         status = response["status"]
@@ -151,7 +150,7 @@ def _interaction(item: Any, index: int, where: str) -> Interaction:
         )
     except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
         raise CassetteError(
-            f"{here} is malformed ({type(exc).__name__}: {exc}); it needs request.method, "
+            f"{where}: interaction #{index} is malformed ({type(exc).__name__}: {exc}); it needs request.method, "
             f"request.uri, response.status.code and bodies as in cassettes/README.md"
         ) from exc
 

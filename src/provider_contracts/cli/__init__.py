@@ -12,6 +12,7 @@ May import: every room.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -153,4 +154,10 @@ def cli(ctx: click.Context, root: str | None) -> None:
 
 
 def main() -> None:
-    cli.main(prog_name="contracts")
+    """The `contracts` executable: run the command, then end the process."""
+    code = cli.main(prog_name="contracts", standalone_mode=False)
+    # The process ends here: with every live object frozen, the collection at interpreter
+    # exit does not walk them all again (about 9 ms of `contracts verify openrouter`'s
+    # 100 ms; scripts/bench_startup.py). Files are closed and atexit handlers still run.
+    gc.freeze()
+    sys.exit(code)

@@ -20,7 +20,7 @@ import orjson
 
 from ..contract.body import Body
 from ..errors import CassetteError
-from ..files import display, read_bytes, write_atomic
+from ..files import MAX_CASSETTE, display, read_bytes, write_atomic
 
 __all__ = [
     "WIRE_HEADERS",
@@ -99,7 +99,7 @@ def header(headers: Mapping[str, tuple[str, ...]], name: str) -> str | None:
 
 def read(path: Path) -> Cassette:
     """Read one cassette file; anything that is not a cassette is a `CassetteError`."""
-    data = read_bytes(path, CassetteError)
+    data = read_bytes(path, CassetteError, MAX_CASSETTE, "a cassette")
     where = display(path)
     if not data.strip():
         raise CassetteError(f"{where}: the cassette is empty; {_FIX}")
@@ -188,7 +188,7 @@ def cassette_paths(cassettes_root: Path, provider: str, endpoint: str) -> list[P
     """The cassette file of an endpoint, or the files of its split folder, in name order."""
     single = cassettes_root / provider / f"{endpoint}.json"
     folder = cassettes_root / provider / endpoint
-    paths = [single] if single.is_file() else []
+    paths = [single] if single.is_file() or single.is_symlink() else []  # a broken link: an error
     if folder.is_dir():
         paths.extend(sorted(folder.glob("*.json")))
     return paths

@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "lint": (
         "lint",
-        "Check schemas (meta-schema, every $ref), manifests, contracts and cassettes.",
+        "Check schemas (meta-schema, every $ref), manifests, contracts, cassettes and waivers.",
     ),
     "list": (
         "listing",
@@ -62,6 +62,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Check the committed cassettes of providers (or endpoints) against their contracts.",
     ),
 }
+
+IO_FIX = "check the path, its permissions and the free space"
 
 
 class ContractsGroup(click.Group):
@@ -117,6 +119,10 @@ class ContractsGroup(click.Group):
 
             click.echo(f"error: {Masker().text(str(exc))}", err=True)
             code = exc.exit_code
+        except OSError as exc:  # an I/O failure no room translated: still one line, no traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}; {IO_FIX}", err=True)
+            code = 3 if isinstance(exc, (ConnectionError, TimeoutError)) else 2
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)

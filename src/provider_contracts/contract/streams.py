@@ -17,8 +17,7 @@ import orjson
 
 from . import sse
 from .registry import StreamSpec
-from .rules import Chunk, run_stream
-from .rules.registry import Folded
+from .rules.registry import Folded, StreamRun
 from .schemas import SchemaStore
 from .violations import Violation, excerpt, schema_violations
 
@@ -61,21 +60,17 @@ def check_stream(
     The body is its text, or its stored lines (`Body.lines`; `text` may then be None).
     One pass over the lines frames the events (as `sse.parse` does), checks the
     terminator, parses each event's data once and validates it with validators looked
-    up once per stream; the endpoint's named rules read the events as they pass
-    (as `Chunk`s, kept only when the contract names rules); then the ends of the stream
-    are checked. `fold` checks the message a fold rule makes of a complete stream.
+    up once per stream; the endpoint's named rules read the events as they pass (no
+    event is kept: `rules.registry.StreamRun`); then the ends of the stream are checked. `fold` checks the message a fold rule makes of a complete stream.
     """
     reader = _Reader(spec, store, error_key, error_schema)
     events = reader.events(_lines(text, lines))
-    chunks: list[Chunk] = []
-    if spec.rules:
-        errors = reader.errors  # each error's position is added before it is yielded
-        chunks = [
-            Chunk(index, name, value, position in errors)
-            for position, (index, name, value) in enumerate(events)
-        ]
-    for _ in events:  # whatever was not read for the rules (all of it, without rules)
-        pass
+    rules = StreamRun(spec.rules) if spec.rules else None
+    if rules is not None:
+        rules.read(events, reader.errors)  # each error's position is added before it comes
+    else:
+        for _ in events:
+            pass
     found = reader.found
     if reader.truncated:
         found.append(
@@ -89,7 +84,8 @@ def check_stream(
     complete = not reader.truncated and (
         spec.terminator is None or reader.terminated_at is not None
     )
-    found.extend(run_stream(spec.rules, chunks, fold if complete and not reader.errors else None))
+    if rules is not None:
+        found.extend(rules.end(fold if complete and not reader.errors else None))
     return StreamCheck(
         violations=tuple(found),
         events=reader.count,

@@ -7,25 +7,13 @@ endpoint's error branch) are not part of the answer and are skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from ..violations import Violation
-from .registry import Chunk, broken, rule
+from .chunk_pass import ChunkPass
+from .registry import Chunk, replay, rule
 
 _STREAM_DOC = "OpenAI openapi.yaml CreateChatCompletionStreamResponse"
-
-
-def _adds_content(choice: Any) -> bool:
-    delta = choice.get("delta") if type(choice) is dict else None
-    return type(delta) is dict and bool(
-        delta.get("content") or delta.get("tool_calls") or delta.get("refusal")
-    )
-
-
-def _choices(value: dict[str, Any]) -> list[Any]:
-    choices = value.get("choices")
-    return choices if type(choices) is list else []
 
 
 @rule(
@@ -36,27 +24,12 @@ def _choices(value: dict[str, Any]) -> list[Any]:
     "results and for moderation).",
     why="A gateway reads the usage chunk as the end of the answer and settles the bill; "
     "content after it is lost or unbilled.",
+    machine=ChunkPass,
     source=f"{_STREAM_DOC}.usage: sent 'on the last chunk before the data: [DONE] message' "
     "when stream_options.include_usage is set",
 )
-def usage_chunk_last(chunks: Sequence[Chunk]) -> Iterator[Violation]:
-    usage_at: int | None = None
-    for chunk in chunks:
-        value = chunk.value
-        if chunk.is_error or type(value) is not dict:
-            continue
-        if usage_at is None:
-            if type(value.get("usage")) is dict:
-                usage_at = chunk.index
-            continue
-        for position, choice in enumerate(_choices(value)):
-            if _adds_content(choice):
-                yield broken(
-                    f"content after the usage chunk (event {usage_at})",
-                    ("choices", position, "delta"),
-                    choice.get("delta"),
-                    chunk.index,
-                )
+def usage_chunk_last(chunks: Sequence[Chunk]) -> Iterable[Violation]:
+    return replay(ChunkPass, "usage_chunk_last", chunks).end(False)["usage_chunk_last"]
 
 
 @rule(
@@ -65,24 +38,12 @@ def usage_chunk_last(chunks: Sequence[Chunk]) -> Iterator[Violation]:
     what="At most one chunk carries a `usage` object (the others have none or null).",
     why="A gateway that adds up usage chunks bills twice; one that keeps the last may keep "
     "the wrong one.",
+    machine=ChunkPass,
     source=f"{_STREAM_DOC}.usage: 'an additional chunk will be streamed'; on the other "
     "chunks usage is null",
 )
-def one_usage_chunk(chunks: Sequence[Chunk]) -> Iterator[Violation]:
-    first: int | None = None
-    for chunk in chunks:
-        value = chunk.value
-        if chunk.is_error or type(value) is not dict or type(value.get("usage")) is not dict:
-            continue
-        if first is None:
-            first = chunk.index
-        else:
-            yield broken(
-                f"a second usage chunk (the first is event {first})",
-                ("usage",),
-                value["usage"],
-                chunk.index,
-            )
+def one_usage_chunk(chunks: Sequence[Chunk]) -> Iterable[Violation]:
+    return replay(ChunkPass, "one_usage_chunk", chunks).end(False)["one_usage_chunk"]
 
 
 @rule(
@@ -93,27 +54,9 @@ def one_usage_chunk(chunks: Sequence[Chunk]) -> Iterator[Violation]:
     "as OpenRouter sends with usage, is fine).",
     why="A gateway closes a choice at its finish reason and forwards what it has; "
     "content after it is dropped, or billed but never shown.",
+    machine=ChunkPass,
     source=f"{_STREAM_DOC}.choices[].finish_reason: 'the reason the model stopped "
     "generating tokens'",
 )
-def nothing_after_finish(chunks: Sequence[Chunk]) -> Iterator[Violation]:
-    finished: dict[int, int] = {}
-    for chunk in chunks:
-        value = chunk.value
-        if chunk.is_error or type(value) is not dict:
-            continue
-        for position, choice in enumerate(_choices(value)):
-            if type(choice) is not dict:
-                continue
-            index = choice.get("index")
-            index = index if type(index) is int else position
-            if finished and index in finished and _adds_content(choice):
-                yield broken(
-                    f"choice {index} adds content after its finish_reason (event "
-                    f"{finished[index]})",
-                    ("choices", position, "delta"),
-                    choice.get("delta"),
-                    chunk.index,
-                )
-            if index not in finished and choice.get("finish_reason"):
-                finished[index] = chunk.index
+def nothing_after_finish(chunks: Sequence[Chunk]) -> Iterable[Violation]:
+    return replay(ChunkPass, "nothing_after_finish", chunks).end(False)["nothing_after_finish"]

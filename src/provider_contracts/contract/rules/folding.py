@@ -14,93 +14,13 @@ from typing import Any
 
 import orjson
 
+from .accumulate import finished, join
+from .chunk_pass import ChunkPass
 from .events import tool_inputs
-from .registry import Chunk, rule
+from .registry import Chunk, replay, rule
 
 _OPENAI_SDK = "openai-python lib/streaming/chat/_completions.py ChatCompletionStreamState"
 _ANTHROPIC_SDK = "anthropic-sdk-python lib/streaming/_messages.py accumulate_event"
-# Keys a delta repeats rather than extends: `index` and `type` per the SDK; `role` too,
-# which the SDK concatenates ("assistantassistant...") when a provider repeats it on
-# every chunk, as OpenRouter does.
-_REPLACED = frozenset({"index", "type", "role"})
-
-
-def _indexed(items: list[Any]) -> bool:
-    return bool(items) and all(
-        isinstance(i, dict) and isinstance(i.get("index"), int) for i in items
-    )
-
-
-class _Text:
-    """The pieces of a string, joined once at the end: a long stream's text is not copied
-    again for every chunk."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, *parts: str) -> None:
-        self.parts = list(parts)
-
-
-def accumulate(acc: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
-    """openai-python's `accumulate_delta`: strings join, numbers add, objects merge, lists
-    of `index`ed objects merge by index and other lists extend. `acc` is changed in place
-    and never shares a container with `delta` (the parsed chunks stay as they came)."""
-    for key, value in delta.items():
-        current = acc.get(key)
-        if type(current) is _Text and type(value) is str:  # the common case: more text
-            current.parts.append(value)
-        else:
-            acc[key] = _own(value) if current is None or key in _REPLACED else _join(current, value)
-    return acc
-
-
-def _own(value: Any) -> Any:
-    if isinstance(value, dict):
-        return accumulate({}, value)
-    if isinstance(value, list):
-        return _join([], value)
-    return value
-
-
-def _join(current: Any, value: Any) -> Any:
-    if isinstance(value, str):
-        if isinstance(current, _Text):
-            current.parts.append(value)
-            return current
-        return _Text(current, value) if isinstance(current, str) else value
-    if isinstance(current, dict) and isinstance(value, dict):
-        return accumulate(current, value)
-    if isinstance(current, list) and isinstance(value, list):
-        if not _indexed(value):
-            current.extend(_own(item) for item in value)
-            return current
-        for entry in value:
-            position = entry["index"]
-            if position < len(current) and isinstance(current[position], dict):
-                accumulate(current[position], entry)
-            else:
-                current.insert(position, _own(entry))
-        return current
-    numbers = (int, float)
-    if (
-        isinstance(current, numbers)
-        and isinstance(value, numbers)
-        and not isinstance(current, bool)
-        and not isinstance(value, bool)
-    ):
-        return current + value
-    return _own(value)
-
-
-def finished(value: Any) -> Any:
-    """A folded value with every string's pieces joined."""
-    if isinstance(value, _Text):
-        return "".join(value.parts)
-    if isinstance(value, dict):
-        return {key: finished(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [finished(item) for item in value]
-    return value
 
 
 @rule(
@@ -114,67 +34,13 @@ def finished(value: Any) -> Any:
     "answer; what it assembles must be an answer it could have received in one piece.",
     source=f"{_OPENAI_SDK} (_accumulate_chunk, accumulate_delta)",
     on_request=("usage",),
+    machine=ChunkPass,
 )
 def chunks_fold_into_completion(chunks: Sequence[Chunk]) -> dict[str, Any] | None:
-    folded: dict[str, Any] | None = None
-    choices: dict[int, dict[str, Any]] = {}
-    for chunk in chunks:
-        value = chunk.value
-        if chunk.is_error or type(value) is not dict:
-            continue
-        if folded is None:
-            skipped = ("choices", "usage", "obfuscation")
-            folded = {k: v for k, v in value.items() if k not in skipped}
-            folded["object"] = "chat.completion"
-        if value.get("usage") is not None and type(value["usage"]) is dict:
-            folded["usage"] = value["usage"]
-        if value.get("system_fingerprint") is not None:
-            folded["system_fingerprint"] = value["system_fingerprint"]
-        for choice in value.get("choices") or ():
-            if type(choice) is not dict:
-                continue
-            index = choice.get("index")
-            known = choices.get(index) if type(index) is int else None
-            delta = choice.get("delta")
-            if (  # the common chunk: more text for a choice already started
-                known is not None
-                and type(delta) is dict
-                and len(delta) == 1
-                and type(delta.get("content")) is str
-                and type(known["message"].get("content")) is _Text
-                and not choice.get("finish_reason")
-                and choice.get("logprobs") is None
-            ):
-                known["message"]["content"].parts.append(delta["content"])
-            elif type(index) is int:
-                _fold_choice(choices, choice)
-    if folded is None:
-        return None
-    folded["choices"] = [finished(choices[i]) for i in sorted(choices)]
-    for choice in folded["choices"]:
-        # The SDK's ChatCompletionMessage gives content and refusal None when no delta set them.
-        choice["message"].setdefault("content", None)
+    folded: dict[str, Any] | None = replay(
+        ChunkPass, "chunks_fold_into_completion", chunks
+    ).folded()
     return folded
-
-
-def _fold_choice(choices: dict[int, dict[str, Any]], choice: dict[str, Any]) -> None:
-    index = choice["index"]
-    known = choices.get(index)
-    if known is None:
-        known = choices[index] = {"index": index, "message": {}, "finish_reason": None}
-    delta = choice.get("delta")
-    if type(delta) is dict and delta:
-        accumulate(known["message"], delta)
-    if choice.get("finish_reason"):
-        known["finish_reason"] = choice["finish_reason"]
-    logprobs = choice.get("logprobs")
-    if type(logprobs) is dict:
-        mine = known.setdefault("logprobs", {"content": None, "refusal": None})
-        for part in ("content", "refusal"):
-            if isinstance(logprobs.get(part), list):
-                if mine[part] is None:
-                    mine[part] = []
-                mine[part].extend(logprobs[part])
 
 
 @rule(
@@ -229,11 +95,11 @@ def _apply(block: dict[str, Any], delta: Any) -> None:
         return
     kind, type_ = delta.get("type"), block.get("type")
     if kind == "text_delta" and type_ == "text":
-        block["text"] = _join(block.get("text", ""), str(delta.get("text", "")))
+        block["text"] = join(block.get("text", ""), str(delta.get("text", "")))
     elif kind == "citations_delta" and type_ == "text":
         block["citations"] = [*(block.get("citations") or []), delta.get("citation")]
     elif kind == "thinking_delta" and type_ == "thinking":
-        block["thinking"] = _join(block.get("thinking", ""), str(delta.get("thinking", "")))
+        block["thinking"] = join(block.get("thinking", ""), str(delta.get("thinking", "")))
     elif kind == "signature_delta" and type_ == "thinking":
         block["signature"] = delta.get("signature")
     elif kind == "compaction_delta" and type_ == "compaction":

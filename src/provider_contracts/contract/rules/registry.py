@@ -12,13 +12,18 @@ A rule receives already-parsed data and never parses anything itself:
 - `stream` rules get the stream's parsed events (`Chunk`s), in order;
 - `fold` rules get the events too and return the one message they fold into (or
   None); the caller validates that message as the provider's non-streamed answer.
+
+A stream or fold rule may name a `machine`: one object, shared by the rules of a family,
+fed each event as it is read and keeping only what the rules need (counts, indexes, the
+folded message as it grows), so that a stream is checked in one pass with no event kept.
+The rule's own function then runs that machine over a list of events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import jsonschema_rs
 
@@ -27,8 +32,10 @@ from ..violations import Violation, excerpt, pointer
 __all__ = [
     "RULES",
     "Chunk",
+    "Machine",
     "Rule",
     "Scope",
+    "StreamRun",
     "broken",
     "rule",
     "run_body",
@@ -50,6 +57,24 @@ class Chunk:
     name: str | None
     value: Any
     is_error: bool
+
+
+class Machine(Protocol):
+    """The stream and fold rules of a family, run as a stream's events pass."""
+
+    def feed(self, index: int, name: str | None, value: Any) -> None:
+        """Take one event that is not an error event."""
+
+    def end(self, errored: bool) -> Mapping[str, Iterable[Violation]]:
+        """The violations of each stream rule, once every event was fed (`errored`: the
+        stream had error events, which were not fed)."""
+
+    def folded(self) -> Any:
+        """The message the events fold into (None: they fold into none)."""
+
+
+MachineFor = Callable[[frozenset[str]], Machine]
+"""Makes the machine of the named rules of its family (those it must report)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +100,8 @@ class Rule:
     # costs one compiled check instead of a Python walk per rule (tests check that a
     # value matching it never breaks the rule).
     holds_if: Mapping[str, Any] | None = None
+    # A stream or fold rule's machine (see the module's documentation).
+    machine: MachineFor | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -90,13 +117,16 @@ def rule(
     on_request: tuple[str, ...] = (),
     reads: tuple[str, ...] = (),
     holds_if: Mapping[str, Any] | None = None,
+    machine: MachineFor | None = None,
 ) -> Callable[[F], F]:
     """Register the decorated function as the rule `name` (a name is registered once)."""
 
     def register(check: F) -> F:
         if name in RULES:
             raise ValueError(f"rule {name!r} is registered twice")
-        RULES[name] = Rule(name, scope, what, why, source, check, on_request, reads, holds_if)
+        RULES[name] = Rule(
+            name, scope, what, why, source, check, on_request, reads, holds_if, machine
+        )
         return check
 
     return register
@@ -171,40 +201,122 @@ def run_stream(
     Body rules run on each event that is not an error; fold rules run only when `fold`
     is given (a complete stream that took no error branch), which checks the message.
     """
-    rules = [RULES[name] for name in names]
-    body = [known for known in rules if known.scope == "body"]
-    # What any of them reads, looked up once per event: most events carry none of it.
-    reads = () if any(not k.reads for k in body) else tuple({m for k in body for m in k.reads})
-    for chunk in chunks if body else ():
-        value = chunk.value
-        if chunk.is_error:
-            continue
-        if reads and type(value) is dict:
-            for member in reads:
-                if value.get(member) is not None:
-                    break
-            else:
+    run = StreamRun(tuple(names))
+    errors = {position for position, chunk in enumerate(chunks) if chunk.is_error}
+    run.read(((c.index, c.name, c.value) for c in chunks), errors)
+    return run.end(fold)
+
+
+def replay(machine: MachineFor, name: str, chunks: Iterable[Chunk]) -> Machine:
+    """The machine of the rule `name`, fed a list of events (a rule's own function)."""
+    made = machine(frozenset((name,)))
+    for chunk in chunks:
+        if not chunk.is_error:
+            made.feed(chunk.index, chunk.name, chunk.value)
+    return made
+
+
+class _Listed:
+    """The machine of rules that name none: the events kept, the rules run at the end."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules, self.chunks = rules, list[Chunk]()
+
+    def feed(self, index: int, name: str | None, value: Any) -> None:
+        self.chunks.append(Chunk(index, name, value, False))
+
+    def end(self, errored: bool) -> Mapping[str, Iterable[Violation]]:
+        return {k.name: k.check(self.chunks) for k in self.rules if k.scope == "stream"}
+
+    def folded(self) -> Any:
+        return None  # each fold rule folds on its own (`StreamRun.end`)
+
+
+class StreamRun:
+    """The named rules of one stream, run in the pass that reads it: `read` takes the
+    events as they are parsed, `end` gives the violations."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.rules = rules = [RULES[name] for name in names]
+        self.body = [known for known in rules if known.scope == "body"]
+        # What any body rule reads, looked up once per event: most events carry none of it.
+        self.reads = (
+            ()
+            if any(not k.reads for k in self.body)
+            else tuple({m for k in self.body for m in k.reads})
+        )
+        wanted: dict[Any, set[str]] = {}
+        self.unmachined = [k for k in rules if k.scope != "body" and k.machine is None]
+        for known in rules:
+            if known.scope != "body" and known.machine is not None:
+                wanted.setdefault(known.machine, set()).add(known.name)
+        self.machines: dict[Any, Machine] = {
+            made: made(frozenset(names_)) for made, names_ in wanted.items()
+        }
+        self.listed = _Listed(self.unmachined) if self.unmachined else None
+        self.found: list[Violation] = []
+        self.errored = False
+
+    def read(self, events: Iterable[tuple[int, str | None, Any]], errors: Collection[int]) -> None:
+        """Feed the rules every event; `errors` holds the positions (among `events`) of
+        error events, each added before its event comes."""
+        body, reads, found = self.body, self.reads, self.found
+        feeds = [m.feed for m in self.machines.values()]
+        if self.listed is not None:
+            feeds.append(self.listed.feed)
+        one = feeds[0] if len(feeds) == 1 else None
+        many = feeds if len(feeds) > 1 else ()
+        position = -1
+        for index, name, value in events:
+            position += 1
+            if errors and position in errors:
+                self.errored = True
+                if self.listed is not None:
+                    self.listed.chunks.append(Chunk(index, name, value, True))
                 continue
-        yield from _body(body, value, chunk.index)
-    for known in rules:
-        name = known.name
-        if known.scope == "stream":
-            for found in known.check(chunks):
-                yield replace(found, rule=name)
-        elif known.scope == "fold" and fold is not None:
-            message = known.check(chunks)
-            if message is not None:
-                for found in fold(message):
-                    if _not_asked_for(known, message, found):
-                        continue
-                    inner = f" (rule {found.rule})" if found.rule else ""
-                    yield replace(
-                        found,
-                        kind="rule",
-                        rule=name,
-                        event=None,
-                        message=f"the message the stream folds into{inner}: {found.message}",
-                    )
+            if body:
+                if reads and type(value) is dict:
+                    for member in reads:
+                        if value.get(member) is not None:
+                            found.extend(_body(body, value, index))
+                            break
+                else:
+                    found.extend(_body(body, value, index))
+            if one is not None:
+                one(index, name, value)
+            else:
+                for feed in many:
+                    feed(index, name, value)
+
+    def end(self, fold: Folded | None) -> Iterator[Violation]:
+        """The violations, rule by rule (body rules first, event by event); fold rules
+        only when `fold` is given."""
+        yield from self.found
+        ended = {made: m.end(self.errored) for made, m in self.machines.items()}
+        listed = self.listed.end(self.errored) if self.listed is not None else {}
+        for known in self.rules:
+            name = known.name
+            if known.scope == "stream":
+                by_rule = listed if known.machine is None else ended[known.machine]
+                for found in by_rule.get(name, ()):
+                    yield replace(found, rule=name)
+            elif known.scope == "fold" and fold is not None:
+                if known.machine is None:
+                    message = known.check(self.listed.chunks if self.listed else [])
+                else:
+                    message = self.machines[known.machine].folded()
+                if message is not None:
+                    for found in fold(message):
+                        if _not_asked_for(known, message, found):
+                            continue
+                        inner = f" (rule {found.rule})" if found.rule else ""
+                        yield replace(
+                            found,
+                            kind="rule",
+                            rule=name,
+                            event=None,
+                            message=f"the message the stream folds into{inner}: {found.message}",
+                        )
 
 
 def _not_asked_for(known: Rule, message: Any, found: Violation) -> bool:

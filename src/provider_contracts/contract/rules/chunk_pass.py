@@ -44,38 +44,41 @@ class ChunkPass:
         self.finished: dict[int, int] = {}  # choice index: the chunk that finished it
         self.message: dict[str, Any] | None = None  # the fold, but its choices
         self.choices: dict[int, dict[str, Any]] = {}
+        # Nothing but the fold can act on a chunk yet: no usage chunk, no choice finished.
+        self.quiet = True
+        # The choice whose content is a `Text` the last chunk added to, and its pieces.
+        self.text_at: int | None = None
+        self.text: list[str] = []
 
     def feed(self, index: int, name: str | None, value: Any) -> None:
-        if type(value) is not dict:
-            return
-        choices = value.get("choices")
-        if (  # the common chunk: more text for a choice already started, nothing else
-            self.usage_at is None
-            and not self.finished
-            and type(choices) is list
-            and len(choices) == 1
-            and value.get("usage") is None
-            and value.get("system_fingerprint") is None
-        ):
-            choice = choices[0]
-            if type(choice) is dict and not choice.get("finish_reason"):
-                if not self.fold:
-                    return
-                delta = choice.get("delta")
-                at = choice.get("index")
-                known = self.choices.get(at) if type(at) is int else None
-                if (
-                    known is not None
-                    and type(delta) is dict
-                    and len(delta) == 1
-                    and choice.get("logprobs") is None
-                ):
-                    content = delta.get("content")
-                    text = known["message"].get("content")
-                    if type(content) is str and type(text) is Text:
-                        text.parts.append(content)
+        if self.quiet and type(value) is dict:
+            choices = value.get("choices")
+            if (  # the common chunk: more text for the choice last given text, nothing else
+                type(choices) is list
+                and len(choices) == 1
+                and value.get("usage") is None
+                and value.get("system_fingerprint") is None
+            ):
+                choice = choices[0]
+                if type(choice) is dict and not choice.get("finish_reason"):
+                    if not self.fold:
                         return
-        self._chunk(index, value, choices)
+                    delta = choice.get("delta")
+                    at = choice.get("index")
+                    if (
+                        type(delta) is dict
+                        and len(delta) == 1
+                        and type(at) is int
+                        and at == self.text_at
+                        and choice.get("logprobs") is None
+                    ):
+                        content = delta.get("content")
+                        if type(content) is str:
+                            self.text.append(content)
+                            return
+        if type(value) is dict:
+            self._chunk(index, value, value.get("choices"))
+            self.quiet = self.usage_at is None and not self.finished
 
     def _chunk(self, index: int, value: dict[str, Any], choices: Any) -> None:
         usage = value.get("usage")
@@ -147,6 +150,11 @@ class ChunkPass:
         delta = choice.get("delta")
         if type(delta) is dict and delta:
             accumulate(known["message"], delta)
+        content = known["message"].get("content")
+        if type(content) is Text:
+            self.text_at, self.text = index, content.parts
+        elif index == self.text_at:
+            self.text_at = None
         if choice.get("finish_reason"):
             known["finish_reason"] = choice["finish_reason"]
         logprobs = choice.get("logprobs")

@@ -276,10 +276,11 @@ class StreamRun:
                 continue
             if body:
                 if reads and type(value) is dict:
-                    for member in reads:
-                        if value.get(member) is not None:
-                            found.extend(_body(body, value, index))
-                            break
+                    if not value.keys().isdisjoint(reads):  # one C call for most events
+                        for member in reads:
+                            if value.get(member) is not None:
+                                found.extend(_body(body, value, index))
+                                break
                 else:
                     found.extend(_body(body, value, index))
             if one is not None:

@@ -9,7 +9,7 @@ root, so nothing is ever fetched from the network.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
@@ -34,6 +34,7 @@ class SchemaStore:
         self.root = Path(root).resolve()
         self._documents: dict[str, Any] = {}
         self._validators: dict[str, jsonschema_rs.Validator] = {}
+        self._with: dict[tuple[str, tuple[str, ...]], jsonschema_rs.Validator] = {}
 
     def document(self, file: str) -> Any:
         """The parsed JSON of a schema file, `file` relative to the root."""
@@ -62,23 +63,46 @@ class SchemaStore:
         key = str(ref)
         found = self._validators.get(key)
         if found is None:
-            self.document(ref.file)  # a missing or broken file gets its own clear message
-            wrapper = {"$schema": DIALECT, "$ref": f"{BASE_URI}{ref.file}#{ref.pointer}"}
-            try:
-                found = jsonschema_rs.validator_for(
-                    wrapper, retriever=self.retrieve, base_uri=f"{BASE_URI}.entry"
-                )
-            except (
-                jsonschema_rs.ValidationError,
-                jsonschema_rs.ReferencingError,
-                ValueError,
-            ) as exc:
-                detail = str(exc).splitlines()[0].replace(BASE_URI, "")
-                raise ContractError(
-                    f"{display(ref.path)}: schema {ref} cannot be used: {detail}; {_SCHEMA_FIX}"
-                ) from exc
-            self._validators[key] = found
+            found = self._validators[key] = self._compile(ref)
         return found
+
+    def validator_with(
+        self, ref: SchemaRef, key: tuple[str, ...], also: Mapping[str, Any]
+    ) -> jsonschema_rs.Validator:
+        """A validator of the schema `ref` and the schema `also` at once (its `$defs` go to
+        the root), cached under `key`: one compiled call where two would do the same."""
+        both = (str(ref), key)
+        found = self._with.get(both)
+        if found is None:
+            extra = {k: v for k, v in also.items() if k not in ("$schema", "$defs")}
+            found = self._with[both] = self._compile(ref, extra, also.get("$defs"))
+        return found
+
+    def _compile(
+        self, ref: SchemaRef, extra: Any = None, defs: Any = None
+    ) -> jsonschema_rs.Validator:
+        self.document(ref.file)  # a missing or broken file gets its own clear message
+        wrapper: dict[str, Any] = {
+            "$schema": DIALECT,
+            "$ref": f"{BASE_URI}{ref.file}#{ref.pointer}",
+        }
+        if extra is not None:
+            wrapper["allOf"] = [extra]
+        if defs:
+            wrapper["$defs"] = defs
+        try:
+            return jsonschema_rs.validator_for(
+                wrapper, retriever=self.retrieve, base_uri=f"{BASE_URI}.entry"
+            )
+        except (
+            jsonschema_rs.ValidationError,
+            jsonschema_rs.ReferencingError,
+            ValueError,
+        ) as exc:
+            detail = str(exc).splitlines()[0].replace(BASE_URI, "")
+            raise ContractError(
+                f"{display(ref.path)}: schema {ref} cannot be used: {detail}; {_SCHEMA_FIX}"
+            ) from exc
 
 
 _STORES: dict[Path, SchemaStore] = {}

@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 from .body import Body
 from .registry import Endpoint, SchemaRef
 from .rules import run_body
+from .rules.registry import body_plan
 from .schemas import SchemaStore, store_for
 from .streams import check_stream
 from .violations import Violation, excerpt, schema_violations
@@ -144,6 +145,12 @@ def _json(
         return BodyResult(
             status, body.kind, branch, (*found, _body_violation("body", message, body))
         )
+    if branch == "success" and endpoint.rules:
+        plan = body_plan(endpoint.rules)
+        if plan.vouch is not None:
+            both = store.validator_with(ref, endpoint.rules, plan.vouch)
+            if both.is_valid(body.value):  # the common case: one compiled call for both
+                return BodyResult(status, "json", branch, (*found, *plan.run_vouched(body.value)))
     validator = store.validator(ref)
     violations: tuple[Violation, ...] = ()
     if not validator.is_valid(body.value):  # the common case skips a generator per body

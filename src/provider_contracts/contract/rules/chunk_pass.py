@@ -44,41 +44,40 @@ class ChunkPass:
         self.finished: dict[int, int] = {}  # choice index: the chunk that finished it
         self.message: dict[str, Any] | None = None  # the fold, but its choices
         self.choices: dict[int, dict[str, Any]] = {}
-        # Nothing but the fold can act on a chunk yet: no usage chunk, no choice finished.
-        self.quiet = True
-        # The choice whose content is a `Text` the last chunk added to, and its pieces.
+        # The choice whose content is a `Text` the last chunk added to, and its pieces;
+        # `fast_at` is that choice while a chunk adding text to it needs nothing else.
         self.text_at: int | None = None
         self.text: list[str] = []
+        self.fast_at: int | None = None
 
     def feed(self, index: int, name: str | None, value: Any) -> None:
-        if self.quiet and type(value) is dict:
+        at = self.fast_at
+        if at is not None and type(value) is dict:
             choices = value.get("choices")
-            if (  # the common chunk: more text for the choice last given text, nothing else
+            if (  # the common chunk: more text for choice `at`, and nothing else
                 type(choices) is list
                 and len(choices) == 1
                 and value.get("usage") is None
                 and value.get("system_fingerprint") is None
             ):
                 choice = choices[0]
-                if type(choice) is dict and not choice.get("finish_reason"):
-                    if not self.fold:
-                        return
-                    delta = choice.get("delta")
-                    at = choice.get("index")
+                delta = choice.get("delta") if type(choice) is dict else None
+                if type(delta) is dict and len(delta) == 1:
+                    content = delta.get("content")
                     if (
-                        type(delta) is dict
-                        and len(delta) == 1
-                        and type(at) is int
-                        and at == self.text_at
+                        type(content) is str
+                        and not choice.get("finish_reason")
                         and choice.get("logprobs") is None
                     ):
-                        content = delta.get("content")
-                        if type(content) is str:
+                        position = choice.get("index")
+                        if position == at and type(position) is int:
                             self.text.append(content)
                             return
         if type(value) is dict:
             self._chunk(index, value, value.get("choices"))
-            self.quiet = self.usage_at is None and not self.finished
+            # Only the fold acts on a chunk until a usage chunk comes or a choice finishes.
+            quiet = self.fold and self.usage_at is None and not self.finished
+            self.fast_at = self.text_at if quiet else None
 
     def _chunk(self, index: int, value: dict[str, Any], choices: Any) -> None:
         usage = value.get("usage")

@@ -31,11 +31,13 @@ from ..violations import Violation, excerpt, pointer
 
 __all__ = [
     "RULES",
+    "BodyPlan",
     "Chunk",
     "Machine",
     "Rule",
     "Scope",
     "StreamRun",
+    "body_plan",
     "broken",
     "rule",
     "run_body",
@@ -148,16 +150,37 @@ def broken(
 
 def run_body(names: Iterable[str], value: Any, event: int | None = None) -> list[Violation]:
     """Every violation of the named body rules by one JSON value."""
-    guard, unguarded, every = _plan(tuple(names))
-    return _body(unguarded if guard is not None and guard(value) else every, value, event)
+    return body_plan(tuple(names)).run(value, event)
 
 
-_PLANS: dict[tuple[str, ...], tuple[Any, list[Rule], list[Rule]]] = {}
+@dataclass(frozen=True, slots=True)
+class BodyPlan:
+    """How a list of body rules runs: `vouch`, every rule's `holds_if` in one JSON Schema
+    (None: no rule has one), compiled as `guard`; a value that matches it is given only to
+    the rules it does not vouch for (`unvouched`)."""
+
+    vouch: Mapping[str, Any] | None
+    guard: Callable[[Any], bool] | None
+    unvouched: list[Rule]
+    every: list[Rule]
+
+    def run(self, value: Any, event: int | None = None) -> list[Violation]:
+        """Every violation of the rules by `value`."""
+        guard = self.guard
+        return _body(
+            self.unvouched if guard is not None and guard(value) else self.every, value, event
+        )
+
+    def run_vouched(self, value: Any) -> list[Violation]:
+        """Every violation by a value already known to match `vouch`."""
+        return _body(self.unvouched, value, None) if self.unvouched else []
 
 
-def _plan(names: tuple[str, ...]) -> tuple[Any, list[Rule], list[Rule]]:
-    """For a list of body rules: the check of all their `holds_if` schemas at once, the
-    rules it does not vouch for, and all of them (compiled once per list)."""
+_PLANS: dict[tuple[str, ...], BodyPlan] = {}
+
+
+def body_plan(names: tuple[str, ...]) -> BodyPlan:
+    """The plan of a list of body rules (made once per list)."""
     plan = _PLANS.get(names)
     if plan is None:
         every = [RULES[name] for name in names]
@@ -170,8 +193,10 @@ def _plan(names: tuple[str, ...]) -> tuple[Any, list[Rule], list[Rule]]:
         }
         if defs:
             schema["$defs"] = defs
+        vouch = schema if guards else None
         guard = jsonschema_rs.validator_for(schema).is_valid if guards else None
-        plan = _PLANS[names] = (guard, [k for k in every if k.holds_if is None], every)
+        unvouched = [k for k in every if k.holds_if is None]
+        plan = _PLANS[names] = BodyPlan(vouch, guard, unvouched, every)
     return plan
 
 

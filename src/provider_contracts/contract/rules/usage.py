@@ -24,16 +24,18 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_AT_USAGE: Path = ("usage",)
+_AT_MESSAGE_USAGE: Path = ("message", "usage")
+
+
 def usages(value: Any) -> list[tuple[Path, dict[str, Any]]]:
     """The usage objects of a body or event, with where they are."""
-    found: list[tuple[Path, dict[str, Any]]] = []
-    if isinstance(value, dict):
-        usage = value.get("usage")
-        if isinstance(usage, dict):
-            found.append((("usage",), usage))
-        message = value.get("message")
-        if isinstance(message, dict) and isinstance(message.get("usage"), dict):
-            found.append((("message", "usage"), message["usage"]))
+    if type(value) is not dict:  # parsed JSON: a dict is never a subclass
+        return []
+    usage, message = value.get("usage"), value.get("message")
+    found = [(_AT_USAGE, usage)] if type(usage) is dict else []
+    if type(message) is dict and type(message.get("usage")) is dict:
+        found.append((_AT_MESSAGE_USAGE, message["usage"]))
     return found
 
 
@@ -148,6 +150,9 @@ _PARTS = {
 }
 
 
+_PART_LIST = [(details, parent, parts) for details, (parent, parts) in _PARTS.items()]
+
+
 @rule(
     "sub_counts_within_parent",
     scope="body",
@@ -166,9 +171,12 @@ _PARTS = {
 def sub_counts_within_parent(value: Any) -> list[Violation]:
     found: list[Violation] = []
     for at, usage in usages(value):
-        for details_key, (parent_key, parts) in _PARTS.items():
-            details, parent = usage.get(details_key), usage.get(parent_key)
-            if not isinstance(details, dict) or not isinstance(parent, int):
+        for details_key, parent_key, parts in _PART_LIST:
+            details = usage.get(details_key)
+            if type(details) is not dict:
+                continue
+            parent = usage.get(parent_key)
+            if not isinstance(parent, int):
                 continue
             for part in parts:
                 count = details.get(part)
@@ -180,7 +188,8 @@ def sub_counts_within_parent(value: Any) -> list[Violation]:
                             count,
                         )
                     )
-        breakdown, whole = usage.get("cache_creation"), usage.get("cache_creation_input_tokens")
+        breakdown = usage.get("cache_creation")
+        whole = usage.get("cache_creation_input_tokens") if breakdown is not None else None
         if isinstance(breakdown, dict) and isinstance(whole, int):
             counts = [n for n in breakdown.values() if isinstance(n, int)]
             if counts and sum(counts) != whole:

@@ -17,7 +17,7 @@ import orjson
 
 from . import sse
 from .registry import StreamSpec
-from .rules.registry import Folded, StreamRun
+from .rules.registry import Folded, StreamRun, Takers
 from .schemas import SchemaStore
 from .violations import Violation, excerpt, schema_violations
 
@@ -60,17 +60,12 @@ def check_stream(
     The body is its text, or its stored lines (`Body.lines`; `text` may then be None).
     One pass over the lines frames the events (as `sse.parse` does), checks the
     terminator, parses each event's data once and validates it with validators looked
-    up once per stream; the endpoint's named rules read the events as they pass (no
+    up once per stream; the endpoint's named rules take the events as they pass (no
     event is kept: `rules.registry.StreamRun`); then the ends of the stream are checked. `fold` checks the message a fold rule makes of a complete stream.
     """
     reader = _Reader(spec, store, error_key, error_schema)
-    events = reader.events(_lines(text, lines))
     rules = StreamRun(spec.rules) if spec.rules else None
-    if rules is not None:
-        rules.read(events, reader.errors)  # each error's position is added before it comes
-    else:
-        for _ in events:
-            pass
+    reader.read(_lines(text, lines), rules.takers() if rules is not None else None)
     found = reader.found
     if reader.truncated:
         found.append(
@@ -113,8 +108,8 @@ def _lines(text: str | None, stored: list[str] | None) -> list[str]:
 class _Reader:
     """One pass over a stream's lines: events framed, data parsed and validated.
 
-    `events()` yields each data event that parsed as JSON; what it finds on the way
-    (violations, error positions, counts, the ends) is on the reader when it is done.
+    `read()` gives each data event that parsed as JSON to the rules' `takers`; what it finds on the way (violations, error positions, counts, the
+    ends) is on the reader when it is done.
     """
 
     def __init__(
@@ -131,12 +126,12 @@ class _Reader:
         self.count = 0  # data events, the terminator and non-JSON ones included
         self.terminated_at: int | None = None
         self.truncated = False
-        self.first: EventData | None = None
-        self.last: EventData | None = None
+        self.first: tuple[int, str | None] | None = None  # (index, name) of the first event
+        self.last: tuple[int, str | None] | None = None
         self.yielded = 0  # events yielded (parsed as JSON)
         self.first_error: int | None = None  # the stream index of the first error event
 
-    def events(self, lines: list[str]) -> Iterator[EventData]:
+    def read(self, lines: list[str], takers: Takers | None) -> None:
         spec, store, found, errors, error_key = (
             self.spec, self.store, self.found, self.errors, self.error_key,
         )  # fmt: skip
@@ -149,7 +144,9 @@ class _Reader:
         )
         typed_valid = {n: store.validator(ref).is_valid for n, ref in spec.events.items()}
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
-        index = count = position = 0  # events (comment-only ones too), data events, yielded
+        take, take_body, reads = takers[:3] if takers is not None else (None, None, ())
+        index = count = position = 0  # events (comment-only ones too), data events, taken
+        last, last_name = 0, None  # the index and name of the last event taken
         terminated_at: int | None = None
         data: str | None = None
         more: list[str] = []  # the data lines of an event after its first
@@ -208,20 +205,32 @@ class _Reader:
                                     found.extend(_invalid(store, self.error_schema, parsed, index))
                             elif event_valid is not None and not event_valid(parsed):
                                 found.extend(_invalid(store, spec.event, parsed, index))
+                        if not typed:
+                            name = None
                         if is_error:
                             if not errors:
                                 self.first_error = index
                             errors.add(position)
-                        event = (index, name if typed else None, parsed)
+                            if takers is not None:
+                                takers.error(index, name, parsed)
+                        else:
+                            if take_body is not None and (
+                                not reads
+                                or type(parsed) is not dict
+                                or not parsed.keys().isdisjoint(reads)
+                            ):
+                                take_body(index, name, parsed)
+                            if take is not None:
+                                take(index, name, parsed)
                         if not position:
-                            self.first = event
+                            self.first = (index, name)
+                        last, last_name = index, name
                         position += 1
-                        yield event
             if pending:
                 index += 1
             data, name, pending = None, None, False
         if position:
-            self.last = event
+            self.last = (last, last_name)
         self.yielded, self.count, self.terminated_at = position, count, terminated_at
         self.truncated = pending and (data is not None or name is not None)
 

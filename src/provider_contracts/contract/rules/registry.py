@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar
 
 import jsonschema_rs
 
@@ -37,6 +37,7 @@ __all__ = [
     "Rule",
     "Scope",
     "StreamRun",
+    "Takers",
     "body_plan",
     "broken",
     "rule",
@@ -216,6 +217,7 @@ def _body(rules: list[Rule], value: Any, event: int | None) -> list[Violation]:
 
 
 Folded = Callable[[Any], Iterable[Violation]]
+Take = Callable[[int, "str | None", Any], None]
 
 
 def run_stream(
@@ -257,6 +259,18 @@ class _Listed:
         return None  # each fold rule folds on its own (`StreamRun.end`)
 
 
+class Takers(NamedTuple):
+    """What a stream's reader gives its events to, in order: `error` takes each error
+    event; of the others, `body` (when not None) takes each that is not a JSON object or
+    has a top-level key in `reads` (any event when `reads` is empty), and then `event`
+    (when not None) takes every one."""
+
+    event: Take | None
+    body: Take | None
+    reads: tuple[str, ...]
+    error: Take
+
+
 class StreamRun:
     """The named rules of one stream, run in the pass that reads it: `read` takes the
     events as they are parsed, `end` gives the violations."""
@@ -284,35 +298,50 @@ class StreamRun:
 
     def read(self, events: Iterable[tuple[int, str | None, Any]], errors: Collection[int]) -> None:
         """Feed the rules every event; `errors` holds the positions (among `events`) of
-        error events, each added before its event comes."""
-        body, reads, found = self.body, self.reads, self.found
+        error events."""
+        takers = self.takers()
+        for position, (index, name, value) in enumerate(events):
+            if position in errors:
+                takers.error(index, name, value)
+                continue
+            if takers.body is not None and (
+                not takers.reads
+                or type(value) is not dict
+                or not value.keys().isdisjoint(takers.reads)
+            ):
+                takers.body(index, name, value)
+            if takers.event is not None:
+                takers.event(index, name, value)
+
+    def takers(self) -> Takers:
+        """What a reader gives each event to (see `Takers`)."""
         feeds = [m.feed for m in self.machines.values()]
         if self.listed is not None:
             feeds.append(self.listed.feed)
-        one = feeds[0] if len(feeds) == 1 else None
-        many = feeds if len(feeds) > 1 else ()
-        position = -1
-        for index, name, value in events:
-            position += 1
-            if errors and position in errors:
-                self.errored = True
-                if self.listed is not None:
-                    self.listed.chunks.append(Chunk(index, name, value, True))
-                continue
-            if body:
-                if reads and type(value) is dict:
-                    if not value.keys().isdisjoint(reads):  # one C call for most events
-                        for member in reads:
-                            if value.get(member) is not None:
-                                found.extend(_body(body, value, index))
-                                break
-                else:
-                    found.extend(_body(body, value, index))
-            if one is not None:
-                one(index, name, value)
-            else:
-                for feed in many:
+        event: Take | None = None
+        if len(feeds) == 1:
+            event = feeds[0]
+        elif feeds:
+
+            def event(index: int, name: str | None, value: Any) -> None:
+                for feed in feeds:
                     feed(index, name, value)
+
+        return Takers(event, self._body if self.body else None, self.reads, self._error)
+
+    def _body(self, index: int, name: str | None, value: Any) -> None:
+        if self.reads and type(value) is dict:
+            for member in self.reads:
+                if value.get(member) is not None:
+                    break
+            else:
+                return  # nothing a body rule reads is there
+        self.found.extend(_body(self.body, value, index))
+
+    def _error(self, index: int, name: str | None, value: Any) -> None:
+        self.errored = True
+        if self.listed is not None:
+            self.listed.chunks.append(Chunk(index, name, value, True))
 
     def end(self, fold: Folded | None) -> Iterator[Violation]:
         """The violations, rule by rule (body rules first, event by event); fold rules

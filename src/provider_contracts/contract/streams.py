@@ -191,22 +191,20 @@ class _Reader:
                     except decode_error:
                         found.append(_not_json(data, index))
                     else:
+                        an_object = type(parsed) is dict
                         if typed:
-                            is_error = name == "error" or (
-                                type(parsed) is dict and error_key in parsed
-                            )
+                            is_error = name == "error" or (an_object and error_key in parsed)
                             valid = typed_valid.get(name) if name is not None else None
                             if valid is None or not valid(parsed):
                                 found.extend(_typed_event(spec, store, index, name, parsed))
                         else:
-                            is_error = type(parsed) is dict and error_key in parsed
+                            name = None
+                            is_error = an_object and error_key in parsed
                             if is_error and error_valid is not None:
                                 if not error_valid(parsed):
                                     found.extend(_invalid(store, self.error_schema, parsed, index))
                             elif event_valid is not None and not event_valid(parsed):
                                 found.extend(_invalid(store, spec.event, parsed, index))
-                        if not typed:
-                            name = None
                         if is_error:
                             if not errors:
                                 self.first_error = index
@@ -215,9 +213,7 @@ class _Reader:
                                 takers.error(index, name, parsed)
                         else:
                             if take_body is not None and (
-                                not reads
-                                or type(parsed) is not dict
-                                or not parsed.keys().isdisjoint(reads)
+                                not an_object or not reads or not parsed.keys().isdisjoint(reads)
                             ):
                                 take_body(index, name, parsed)
                             if take is not None:

@@ -52,27 +52,27 @@ class ChunkPass:
 
     def feed(self, index: int, name: str | None, value: Any) -> None:
         at = self.fast_at
-        if at is not None and type(value) is dict:
-            choices = value.get("choices")
-            if (  # the common chunk: more text for choice `at`, and nothing else
-                type(choices) is list
-                and len(choices) == 1
-                and value.get("usage") is None
-                and value.get("system_fingerprint") is None
-            ):
-                choice = choices[0]
-                delta = choice.get("delta") if type(choice) is dict else None
-                if type(delta) is dict and len(delta) == 1:
+        if at is not None:
+            # The common chunk: more text for choice `at`, and nothing else. A value of
+            # another shape raises on the way (no exception is raised for the common one,
+            # and a `try` costs nothing then) and takes the long way.
+            try:
+                (choice,) = value["choices"]
+                delta = choice["delta"]
+                if (
+                    len(delta) == 1
+                    and value.get("usage") is None
+                    and value.get("system_fingerprint") is None
+                    and not choice.get("finish_reason")
+                    and choice.get("logprobs") is None
+                ):
                     content = delta.get("content")
-                    if (
-                        type(content) is str
-                        and not choice.get("finish_reason")
-                        and choice.get("logprobs") is None
-                    ):
-                        position = choice.get("index")
-                        if position == at and type(position) is int:
-                            self.text.append(content)
-                            return
+                    position = choice.get("index")
+                    if type(content) is str and position == at and type(position) is int:
+                        self.text.append(content)
+                        return
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass
         if type(value) is dict:
             self._chunk(index, value, value.get("choices"))
             # Only the fold acts on a chunk until a usage chunk comes or a choice finishes.

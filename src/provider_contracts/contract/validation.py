@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 from .body import Body
 from .registry import Endpoint, SchemaRef
 from .rules import run_body
-from .rules.registry import body_plan
+from .rules.registry import BodyPlan, body_plan
 from .schemas import SchemaStore, store_for
 from .streams import check_stream
 from .violations import Violation, excerpt, schema_violations
@@ -146,11 +146,9 @@ def _json(
             status, body.kind, branch, (*found, _body_violation("body", message, body))
         )
     if branch == "success" and endpoint.rules:
-        plan = body_plan(endpoint.rules)
-        if plan.vouch is not None:
-            both = store.validator_with(ref, endpoint.rules, plan.vouch)
-            if both.is_valid(body.value):  # the common case: one compiled call for both
-                return BodyResult(status, "json", branch, (*found, *plan.run_vouched(body.value)))
+        _, _, _, both, plan = _vouching(endpoint.rules, ref, store)
+        if both is not None and both(body.value):  # the common case: one compiled call
+            return BodyResult(status, "json", branch, (*found, *plan.run_vouched(body.value)))
     validator = store.validator(ref)
     violations: tuple[Violation, ...] = ()
     if not validator.is_valid(body.value):  # the common case skips a generator per body
@@ -158,6 +156,24 @@ def _json(
     if branch == "success" and endpoint.rules:
         violations += (*run_body(endpoint.rules, body.value),)
     return BodyResult(status, "json", branch, found + violations)
+
+
+_VOUCHING: dict[tuple[int, int], tuple[Any, SchemaRef, SchemaStore, Any, BodyPlan]] = {}
+
+
+def _vouching(
+    rules: tuple[str, ...], ref: SchemaRef, store: SchemaStore
+) -> tuple[Any, SchemaRef, SchemaStore, Callable[[Any], bool] | None, BodyPlan]:
+    """The plan of an endpoint's body rules, and the check of a body against the schema
+    `ref` and the rules' `holds_if` at once (None: no rule has one); found by the
+    identity of the endpoint's objects, not by hashing them, once per body."""
+    key = (id(rules), id(ref))
+    entry = _VOUCHING.get(key)
+    if entry is None or entry[0] is not rules or entry[1] is not ref or entry[2] is not store:
+        plan = body_plan(rules)
+        both = None if plan.vouch is None else store.validator_with(ref, rules, plan.vouch).is_valid
+        entry = _VOUCHING[key] = (rules, ref, store, both, plan)
+    return entry
 
 
 def _folded_check(endpoint: Endpoint, store: SchemaStore) -> Any:

@@ -40,7 +40,7 @@ def usages(value: Any) -> list[tuple[Path, dict[str, Any]]]:
 
 
 _COUNTS = ("_tokens", "_requests")
-_NOT_A_NEGATIVE: dict[str, Any] = {"if": {"type": "number"}, "then": {"minimum": 0}}
+_NOT_A_NEGATIVE: dict[str, Any] = {"minimum": 0}  # a bound applies to numbers only
 _A_COUNT: dict[str, Any] = {"type": ["null", "string", "integer"], "minimum": 0}
 _COUNTS_HOLD: dict[str, Any] = {
     "$defs": {
@@ -151,11 +151,32 @@ _PARTS = {
 
 
 _PART_LIST = [(details, parent, parts) for details, (parent, parts) in _PARTS.items()]
+# Vouches for the rule where no part can exceed its whole: each part is 0 or less (and
+# not a boolean, which Python counts as 0 or 1), each whole is not a negative number, and
+# no cache_creation breakdown is there to add up. Most answers carry no breakdown at all.
+_NOT_A_POSITIVE: dict[str, Any] = {"not": {"type": "boolean"}, "maximum": 0}
+_PARTS_USAGE: dict[str, Any] = {
+    "properties": {
+        **{
+            details: {"properties": {part: _NOT_A_POSITIVE for part in parts}}
+            for details, (_, parts) in _PARTS.items()
+        },
+        **{parent: _NOT_A_NEGATIVE for parent, _ in _PARTS.values()},
+        "cache_creation": {"not": {"type": "object"}},
+    }
+}
+_PARTS_HOLD: dict[str, Any] = {
+    "properties": {
+        "usage": _PARTS_USAGE,
+        "message": {"properties": {"usage": _PARTS_USAGE}},
+    }
+}
 
 
 @rule(
     "sub_counts_within_parent",
     scope="body",
+    holds_if=_PARTS_HOLD,
     reads=("usage", "message"),
     what="A breakdown count does not exceed the count it breaks down (reasoning, prediction, "
     "audio and text tokens <= completion_tokens; cached, audio, text, image tokens <= "

@@ -139,13 +139,13 @@ def _interaction(item: Any, index: int, where: str) -> Interaction:
                 method=str(request["method"]).upper(),
                 uri=str(request["uri"]),
                 headers=req_headers,
-                body=_body(request.get("body"), header(req_headers, "content-type")),
+                body=_body(request.get("body"), req_headers),
             ),
             response=RecordedResponse(
                 status=int(code),
                 reason=str(status.get("message", "")) if isinstance(status, dict) else "",
                 headers=resp_headers,
-                body=_body(response.get("body"), header(resp_headers, "content-type")),
+                body=_body(response.get("body"), resp_headers),
             ),
         )
     except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
@@ -163,11 +163,12 @@ def _headers(raw: Any) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _body(stored: Any, content_type: str | None) -> Body:
+def _body(stored: Any, headers: Mapping[str, tuple[str, ...]]) -> Body:
+    # The content type is looked up only for a body stored as text or bytes.
     if stored is None:
         return Body("empty", "")
     if isinstance(stored, str):  # vcrpy's request bodies may be bare strings
-        return Body.from_raw(stored, content_type)
+        return Body.from_raw(stored, header(headers, "content-type"))
     if "json" in stored:
         return Body("json", stored["json"])
     if "sse" in stored:
@@ -179,8 +180,8 @@ def _body(stored: Any, content_type: str | None) -> Body:
         return Body("bytes", base64.b64decode(stored["base64"], validate=True))
     value = stored["string"]
     if isinstance(value, bytes):
-        return Body.from_raw(value, content_type)
-    return Body.from_raw(value, content_type) if value else Body("empty", "")
+        return Body.from_raw(value, header(headers, "content-type"))
+    return Body.from_raw(value, header(headers, "content-type")) if value else Body("empty", "")
 
 
 def cassette_paths(cassettes_root: Path, provider: str, endpoint: str) -> list[Path]:

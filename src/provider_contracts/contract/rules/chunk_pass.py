@@ -79,6 +79,9 @@ class ChunkPass:
             quiet = self.fold and self.usage_at is None and not self.finished
             self.fast_at = self.text_at if quiet else None
 
+    def error(self, index: int, name: str | None, value: Any) -> None:
+        """The chunk rules skip error chunks (the endpoint's error branch)."""
+
     def _chunk(self, index: int, value: dict[str, Any], choices: Any) -> None:
         usage = value.get("usage")
         listed = choices if type(choices) is list else []

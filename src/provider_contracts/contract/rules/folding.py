@@ -8,15 +8,11 @@ arguments that do not add up.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
-from .accumulate import finished, join
 from .chunk_pass import ChunkPass
-from .events import tool_inputs
+from .event_pass import EventPass
 from .registry import Chunk, replay, rule
 
 _OPENAI_SDK = "openai-python lib/streaming/chat/_completions.py ChatCompletionStreamState"
@@ -54,55 +50,8 @@ def chunks_fold_into_completion(chunks: Sequence[Chunk]) -> dict[str, Any] | Non
     "message (a tool_use stop needs its tool_use block); it must be a Message it could "
     "have received in one piece.",
     source=f"{_ANTHROPIC_SDK}",
+    machine=EventPass,
 )
 def events_fold_into_message(chunks: Sequence[Chunk]) -> dict[str, Any] | None:
-    start: Any = next((c.value for c in chunks if c.name == "message_start"), None)
-    message = start.get("message") if isinstance(start, dict) else None
-    if not isinstance(message, dict):
-        return None
-    folded = dict(message)
-    folded["content"] = []
-    usage = folded["usage"] = dict(folded.get("usage") or {})
-    blocks: dict[int, dict[str, Any]] = {}
-    for chunk in chunks:
-        value: dict[str, Any] = chunk.value if isinstance(chunk.value, dict) else {}
-        if chunk.name == "content_block_start" and isinstance(value.get("content_block"), dict):
-            block = dict(value["content_block"])
-            folded["content"].append(block)
-            if isinstance(value.get("index"), int):
-                blocks[value["index"]] = block
-        elif chunk.name == "content_block_delta" and value.get("index") in blocks:
-            _apply(blocks[value["index"]], value.get("delta"))
-        elif chunk.name == "message_delta":
-            delta: dict[str, Any] = value["delta"] if isinstance(value.get("delta"), dict) else {}
-            for key in ("stop_reason", "stop_sequence", "stop_details", "container"):
-                if key in delta and (key != "container" or delta[key] is not None):
-                    folded[key] = delta[key]
-            for key, count in (value.get("usage") or {}).items():
-                if count is not None or key == "output_tokens":
-                    usage[key] = count
-    for index, (text, _) in tool_inputs(chunks).items():
-        if index in blocks and text:
-            # Text that is not JSON leaves the start's input: tool_input_parses reports it.
-            with contextlib.suppress(orjson.JSONDecodeError):
-                blocks[index]["input"] = orjson.loads(text)
-    folded["content"] = finished(folded["content"])
+    folded: dict[str, Any] | None = replay(EventPass, "events_fold_into_message", chunks).folded()
     return folded
-
-
-def _apply(block: dict[str, Any], delta: Any) -> None:
-    if not isinstance(delta, dict):
-        return
-    kind, type_ = delta.get("type"), block.get("type")
-    if kind == "text_delta" and type_ == "text":
-        block["text"] = join(block.get("text", ""), str(delta.get("text", "")))
-    elif kind == "citations_delta" and type_ == "text":
-        block["citations"] = [*(block.get("citations") or []), delta.get("citation")]
-    elif kind == "thinking_delta" and type_ == "thinking":
-        block["thinking"] = join(block.get("thinking", ""), str(delta.get("thinking", "")))
-    elif kind == "signature_delta" and type_ == "thinking":
-        block["signature"] = delta.get("signature")
-    elif kind == "compaction_delta" and type_ == "compaction":
-        block["content"] = delta.get("content")
-        block["encrypted_content"] = delta.get("encrypted_content")
-    # input_json_delta: joined and parsed once, after every event (tool_inputs).

@@ -68,6 +68,9 @@ class Machine(Protocol):
     def feed(self, index: int, name: str | None, value: Any) -> None:
         """Take one event that is not an error event."""
 
+    def error(self, index: int, name: str | None, value: Any) -> None:
+        """Take one error event (most rules skip them)."""
+
     def end(self, errored: bool) -> Mapping[str, Iterable[Violation]]:
         """The violations of each stream rule, once every event was fed (`errored`: the
         stream had error events, which were not fed)."""
@@ -238,8 +241,7 @@ def replay(machine: MachineFor, name: str, chunks: Iterable[Chunk]) -> Machine:
     """The machine of the rule `name`, fed a list of events (a rule's own function)."""
     made = machine(frozenset((name,)))
     for chunk in chunks:
-        if not chunk.is_error:
-            made.feed(chunk.index, chunk.name, chunk.value)
+        (made.error if chunk.is_error else made.feed)(chunk.index, chunk.name, chunk.value)
     return made
 
 
@@ -251,6 +253,9 @@ class _Listed:
 
     def feed(self, index: int, name: str | None, value: Any) -> None:
         self.chunks.append(Chunk(index, name, value, False))
+
+    def error(self, index: int, name: str | None, value: Any) -> None:
+        self.chunks.append(Chunk(index, name, value, True))
 
     def end(self, errored: bool) -> Mapping[str, Iterable[Violation]]:
         return {k.name: k.check(self.chunks) for k in self.rules if k.scope == "stream"}
@@ -340,8 +345,10 @@ class StreamRun:
 
     def _error(self, index: int, name: str | None, value: Any) -> None:
         self.errored = True
+        for machine in self.machines.values():
+            machine.error(index, name, value)
         if self.listed is not None:
-            self.listed.chunks.append(Chunk(index, name, value, True))
+            self.listed.error(index, name, value)
 
     def end(self, fold: Folded | None) -> Iterator[Violation]:
         """The violations, rule by rule (body rules first, event by event); fold rules

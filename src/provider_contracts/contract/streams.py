@@ -17,7 +17,7 @@ import orjson
 
 from . import sse
 from .registry import StreamSpec
-from .rules.registry import Folded, StreamRun, Takers
+from .rules.stream_run import Folded, StreamRun, Takers
 from .schemas import SchemaStore
 from .violations import Violation, excerpt, schema_violations
 

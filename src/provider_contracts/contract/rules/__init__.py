@@ -7,13 +7,17 @@ rule: what it checks, why a gateway cares, which provider document backs it.
 
 Families: `usage` (usage arithmetic, costs and amounts), `finish` (finish and stop
 reasons agree with the content), `chunks` (OpenAI-compatible stream grammar), `events`
-(Anthropic stream grammar), `folding` (a stream reassembled into one message).
+(Anthropic stream grammar), `folding` (a stream reassembled into one message). The
+stream families run as machines fed the events as a stream is read (`chunk_pass`,
+`event_pass`, sharing `accumulate`, the SDKs' way of folding deltas), driven by
+`stream_run`.
 """
 
 from __future__ import annotations
 
 from . import chunks, events, finish, folding, usage
-from .registry import RULES, Chunk, Rule, rule, run_body, run_stream, table
+from .registry import RULES, Chunk, Rule, rule, run_body, table
+from .stream_run import run_stream
 
 __all__ = [
     "RULES",

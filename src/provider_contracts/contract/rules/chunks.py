@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from ..violations import Violation
 from .chunk_pass import ChunkPass
-from .registry import Chunk, replay, rule
+from .registry import Chunk, rule
+from .stream_run import replay
 
 _STREAM_DOC = "OpenAI openapi.yaml CreateChatCompletionStreamResponse"
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 from ..violations import Violation
 from .event_pass import DELTA_BLOCKS, EventPass
-from .registry import Chunk, replay, rule
+from .registry import Chunk, rule
+from .stream_run import replay
 
 __all__ = ["DELTA_BLOCKS"]
 

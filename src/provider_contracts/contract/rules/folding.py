@@ -13,7 +13,8 @@ from typing import Any
 
 from .chunk_pass import ChunkPass
 from .event_pass import EventPass
-from .registry import Chunk, replay, rule
+from .registry import Chunk, rule
+from .stream_run import replay
 
 _OPENAI_SDK = "openai-python lib/streaming/chat/_completions.py ChatCompletionStreamState"
 _ANTHROPIC_SDK = "anthropic-sdk-python lib/streaming/_messages.py accumulate_event"

@@ -8,7 +8,9 @@ project, returning the `BodyResult` when the caller wants to look at it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,12 @@ if TYPE_CHECKING:
     from .contract.validation import BodyResult
     from .project import Project
 
-__all__ = ["ContractValidator", "assert_contract"]
+__all__ = ["ContractValidator", "assert_contract", "holding_fire"]
+
+# While the plugin learns what a consumer reads, it breaks answers on purpose: the
+# contract assertions in the consumer's tests would fail on every change, hiding
+# whether the consumer's own code noticed it.
+_HOLD_FIRE: ContextVar[bool] = ContextVar("provider_contracts_hold_fire", default=False)
 
 BROKEN = "{endpoint}: the response (status {status}) breaks its contract: {count} violation{s}"
 NOT_A_RESPONSE = (
@@ -47,7 +54,7 @@ class ContractValidator:
     def assert_valid(self, response: Any, endpoint: str, status: int | None = None) -> BodyResult:
         """The check, raising `ContractAssertionError` with the report on any violation."""
         result = self.check(response, endpoint, status)
-        if not result.ok:
+        if not result.ok and not _HOLD_FIRE.get():
             raise ContractAssertionError(report(endpoint, result))
         return result
 
@@ -69,6 +76,16 @@ def assert_contract(
 
     chosen = project(root) if root is not None else current()
     return ContractValidator(chosen).assert_valid(response, endpoint, status)
+
+
+@contextmanager
+def holding_fire() -> Iterator[None]:
+    """Contract assertions inside do not raise (their checks still run and return)."""
+    token = _HOLD_FIRE.set(True)
+    try:
+        yield
+    finally:
+        _HOLD_FIRE.reset(token)
 
 
 def report(endpoint: str, result: BodyResult) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .cassettes.cassette import cassette_paths, read
-from .contract.registry import SHARED, Registry, load_provider
+from .contract.registry import CONSUMERS, SHARED, Registry, load_provider
 from .contract.schemas import BASE_URI, DIALECT, SchemaStore, iter_refs
 from .errors import ContractError, InputError
 from .files import display
@@ -39,7 +39,7 @@ def lint(contracts_root: Path, cassettes_root: Path) -> tuple[list[Finding], Reg
     providers = {}
     broken: set[str] = set()
     for folder in sorted(p for p in contracts_root.iterdir() if p.is_dir()):
-        if folder.name == SHARED or folder.name.startswith("."):
+        if folder.name in (SHARED, CONSUMERS) or folder.name.startswith("."):
             continue
         try:
             providers[folder.name] = load_provider(contracts_root, folder)

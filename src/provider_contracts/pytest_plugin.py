@@ -19,13 +19,17 @@ differed; nothing is ever sent.
 (keys from the environment; a missing key skips the test), checks every answer against
 its contract, and with `--contracts-scratch DIR` writes the answers there as cassettes.
 `CONTRACTS_BASE_URL_<PROVIDER>` points a provider at another base URL.
+
+`pytest --contracts-learn=NAME` runs each passing `contract` test again on its answers
+changed one path at a time, and merges the paths whose change fails it into
+`contracts/consumers/NAME.yaml` (`provider_contracts.consumers`).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,8 +43,9 @@ if TYPE_CHECKING:
     import respx
 
     from .assertions import ContractValidator
+    from .consumers.session import Learning
     from .live.forward import Forwarder, Scratch
-    from .replay.playback import Replayer, Selection
+    from .replay.playback import Recording, Replayer, Selection
 
 MARKER = "contract"
 MARKER_HELP = (
@@ -67,6 +72,8 @@ RESPX_IS_REPLAY_ONLY = (
     "contracts_respx replays cassettes only; use contracts_transport for --contracts-live"
 )
 UNANSWERED = "{count} request{s} in this test had no recorded answer (nothing was sent):"
+LEARN_NEEDS_REPLAY = "--contracts-learn: learning mutates replayed answers; drop --contracts-live"
+LEARN_MAX = "--contracts-learn-max {value}: give a number of mutated runs of at least 1, e.g. 2000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,8 @@ class Exchange:
 
 _SETTINGS = pytest.StashKey[Settings]()
 _EXCHANGE = pytest.StashKey[Exchange]()
+_LEARNING = pytest.StashKey["Learning"]()
+_LEARNED = pytest.StashKey[str]()  # the summary line of a finished learning run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,6 +117,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="With --contracts-live: write the answers as cassettes under DIR, for "
         "`contracts diff` against the committed ones.",
+    )
+    group.addoption(
+        "--contracts-learn",
+        metavar="NAME",
+        help="Learn what consumer NAME reads: run each passing contract test again with "
+        "each leaf of its answers removed, retyped or set outside its enum, and merge the "
+        "paths whose change fails it into contracts/consumers/NAME.yaml.",
+    )
+    group.addoption(
+        "--contracts-learn-max",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="With --contracts-learn: at most N mutated runs in all [default: 2000].",
     )
 
 
@@ -140,6 +163,36 @@ def pytest_configure(config: pytest.Config) -> None:
         scratch = Scratch(folder)
     config.stash[_SETTINGS] = Settings(root, live, scratch)
     configure(root)
+    if config.getoption("contracts_learn"):
+        config.stash[_LEARNING] = _learning(config, root, live)
+
+
+def _learning(config: pytest.Config, root: Path, live: bool) -> Learning:
+    from .consumers.session import Learning
+    from .errors import ContractsError
+    from .project import project
+
+    limit = config.getoption("contracts_learn_max")
+    if live:
+        raise pytest.UsageError(LEARN_NEEDS_REPLAY)
+    if limit < 1:
+        raise pytest.UsageError(LEARN_MAX.format(value=limit))
+    try:
+        return Learning.start(project(root), config.getoption("contracts_learn"), limit)
+    except ContractsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    learning = session.config.stash.get(_LEARNING, None)
+    if learning is not None and exitstatus != pytest.ExitCode.INTERRUPTED:
+        session.config.stash[_LEARNED] = learning.finish()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    learned = terminalreporter.config.stash.get(_LEARNED, None)
+    if learned is not None:
+        terminalreporter.write_line(learned)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -171,7 +224,48 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     found = _findings(item)
     if found:
         pytest.fail(found, pytrace=False)
+    learning = item.config.stash.get(_LEARNING, None)
+    if learning is not None:
+        _learn(item, learning)
     return outcome
+
+
+def _learn(item: pytest.Item, learning: Learning) -> None:
+    """Run the test again once per mutation of the answers it was given (see consumers/)."""
+    exchange = item.stash.get(_EXCHANGE, None)
+    if exchange is None or exchange.replayer is None or not exchange.replayer.answered:
+        return
+    replayer = exchange.replayer
+    answered = list(replayer.answered)
+    from .assertions import holding_fire
+
+    def run(rewrite: Callable[[Recording], Recording]) -> bool:
+        replayer.rewrite, replayer.misses = rewrite, []
+        try:
+            with holding_fire():
+                item.runtest()
+        except (Exception, pytest.fail.Exception):
+            return False
+        finally:
+            replayer.rewrite = None
+        return not replayer.misses
+
+    try:
+        _say(item.config, learning.learn(item.nodeid, answered, run))
+    finally:
+        replayer.answered, replayer.misses = answered, []
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    if capture is None:
+        reporter.write_line(line)
+        return
+    with capture.global_and_fixture_disabled():  # shown while the test's output is captured
+        reporter.write_line(line)
 
 
 def _findings(item: pytest.Item) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["format_option", "parse_reports", "report_option", "write_reports"]
+__all__ = ["consumer_option", "format_option", "parse_reports", "report_option", "write_reports"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +24,15 @@ def format_option(func: F) -> F:
         default="text",
         show_default=True,
         help="How to print the result.",
+    )(func)
+
+
+def consumer_option(func: F) -> F:
+    return click.option(
+        "--consumer",
+        metavar="NAME",
+        help="Judge by what consumer NAME reads (contracts/consumers/NAME.yaml, learned by "
+        "`pytest --contracts-learn=NAME`).",
     )(func)
 
 

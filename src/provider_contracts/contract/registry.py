@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 SHARED = "_shared"
+CONSUMERS = "consumers"  # what consumers read (provider_contracts.consumers), not a provider
 MANIFEST = "provider.yaml"
 ENDPOINTS = "endpoints"
 _FIX = "see contracts/README.md for the format"
@@ -140,7 +141,7 @@ class Registry:
             self._folders = {
                 p.name: p
                 for p in sorted(root.iterdir())
-                if p.is_dir() and p.name != SHARED and not p.name.startswith(".")
+                if p.is_dir() and p.name not in (SHARED, CONSUMERS) and not p.name.startswith(".")
             }
 
     @classmethod

@@ -9,7 +9,7 @@ Nothing here sends anything anywhere; a request no recording answers is refused
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,12 +166,17 @@ def _pick(items: Sequence[Recording], wanted: str | int, endpoint: str) -> list[
 
 
 class Replayer:
-    """Answers a test's requests from recordings, and keeps what it could not answer."""
+    """Answers a test's requests from recordings, and keeps what it could not answer.
+
+    `rewrite`, when set, changes each answer on its way out (learning a consumer mutates
+    answers through it); `answered` keeps the recordings as they are.
+    """
 
     def __init__(self, candidates: Sequence[Candidate[Recording]]) -> None:
         self.candidates = tuple(candidates)
         self.answered: list[Recording] = []
         self.misses: list[Miss[Recording]] = []
+        self.rewrite: Callable[[Recording], Recording] | None = None
 
     def answer(
         self, method: str, url: str, body: bytes | None, content_type: str | None
@@ -183,4 +188,4 @@ class Replayer:
             self.misses.append(found)
             raise UnmatchedRequest(found.message)
         self.answered.append(found.payload)
-        return found.payload
+        return found.payload if self.rewrite is None else self.rewrite(found.payload)

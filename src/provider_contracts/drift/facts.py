@@ -1,0 +1,119 @@
+"""What an endpoint's schemas say of one drift path, for the consumer model.
+
+A consumer reads paths in the drift syntax (`usage.total_tokens`,
+`events[chat.completion.chunk].choices[].delta.content`). `facts` looks the path up in
+every schema the endpoint has (each status, the error branch, each stream event) through
+the same reading of `$ref`, `allOf` and `anyOf` that classifies drift, and says whether
+any of them describes it, and whether each that does guarantees it: every key on the
+way required and nothing on the way nullable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..contract import sse
+from ..contract.registry import Endpoint, SchemaRef
+from ..contract.schemas import store_for
+from .core import _at, _event_name, _Schema, _schema, _tokens
+
+__all__ = ["PathFacts", "event_group", "facts", "split_group", "values_at"]
+
+_GROUP = re.compile(r"events\[([^\]]*)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class PathFacts:
+    """What the schemas of one endpoint say of one path."""
+
+    described: bool  # some schema of the endpoint describes this path
+    guaranteed: bool  # every schema that describes it requires it all the way, never null
+    why: str  # when not guaranteed: "optional at usage", "nullable"
+    types: frozenset[str] | None  # the types allowed there (None: any), over those schemas
+    values: frozenset[str] | None  # the closed set of values (JSON texts), None when open
+
+
+def split_group(path: str) -> tuple[str | None, str]:
+    """`events[x].a.b` -> (`x`, `a.b`); `a.b` -> (None, `a.b`)."""
+    match = _GROUP.match(path)
+    if match is None:
+        return None, path
+    rest = path[match.end() :]
+    return match.group(1), rest[1:] if rest.startswith(".") else rest
+
+
+def event_group(event: sse.Event, value: Any, error_key: str | None) -> str:
+    """The group a stream event's paths live under, as drift names it: `events[NAME]`."""
+    return f"events[{_event_name(event, value, error_key)}]"
+
+
+def values_at(value: Any, path: str) -> list[Any]:
+    """The scalar values at a drift path (no `events[...]` prefix) in one JSON value."""
+    return list(_at(value, _tokens(path)))
+
+
+def _roots(endpoint: Endpoint, group: str | None) -> Iterator[SchemaRef]:
+    if group is None:
+        yield from endpoint.responses.values()
+        if endpoint.error_branch is not None:
+            yield endpoint.error_branch.schema
+        return
+    spec = endpoint.stream
+    if spec is None:
+        return
+    if group == "error" and endpoint.error_branch is not None:
+        yield endpoint.error_branch.schema
+    elif spec.format == "typed":
+        if group in spec.events:
+            yield spec.events[group]
+    elif spec.event is not None:
+        yield spec.event
+
+
+def facts(endpoint: Endpoint, path: str) -> PathFacts:
+    """What the endpoint's schemas say of `path` (see the module's documentation)."""
+    store = store_for(endpoint.file.parent.parent.parent)
+    group, rest = split_group(path)
+    tokens = _tokens(rest)
+    seen: list[tuple[_Schema, bool, str]] = []
+    for ref in dict.fromkeys(_roots(endpoint, group)):
+        found = _walk(_schema(store, ref), tokens)
+        if found is not None:
+            seen.append(found)
+    if not seen:
+        return PathFacts(False, False, "no schema describes it", None, None)
+    whys = [why for _, ok, why in seen if not ok]
+    types: frozenset[str] | None = frozenset()
+    values: frozenset[str] | None = frozenset()
+    for node, _, _ in seen:
+        types = None if types is None or node.types is None else types | node.types
+        values = None if values is None or node.values is None else values | node.values
+    return PathFacts(True, not whys, whys[0] if whys else "", types, values)
+
+
+def _walk(root: _Schema, tokens: list[str]) -> tuple[_Schema, bool, str] | None:
+    """The schema at the path, whether it is guaranteed, and why not; None if undescribed."""
+    node = root
+    guaranteed, why = True, ""
+    done: list[str] = []
+    for token in tokens:
+        if token == "[]":
+            child = node.items
+        else:
+            child = node.properties.get(token, node.additional)
+            if guaranteed and token not in node.required:
+                guaranteed, why = False, f"optional at {_dotted([*done, token])}"
+        if child is None:
+            return None
+        done.append(token)
+        if guaranteed and child.types is not None and "null" in child.types:
+            guaranteed, why = False, f"nullable at {_dotted(done)}"
+        node = child
+    return node, guaranteed, why
+
+
+def _dotted(tokens: list[str]) -> str:
+    return ".".join(tokens).replace(".[]", "[]")

@@ -57,8 +57,8 @@ NO_CONSUMER = (
 )
 BAD_PATH = "{where}: {endpoint} {path!r} is not a drift path; write it as field.field[].field"
 UNKNOWN_PATH = (
-    "{where}: {endpoint} {path}: no schema of this endpoint has this path; fix the path, "
-    "or describe the field in contracts/{provider}/schemas"
+    "{where}: {endpoint} {path}: no schema of this endpoint can have this path ({why}); "
+    "fix the path, or the schema in contracts/{provider}/"
 )
 UNKNOWN_ENDPOINT = "{where}: {problem}"
 
@@ -198,7 +198,12 @@ def _read(entry: Any, place: str, fail: Callable[[str, str], ContractError]) -> 
 
 
 def check(consumer: Consumer, registry: Registry) -> None:
-    """Every endpoint known, every path one the endpoint's schemas have."""
+    """Every endpoint known, every path one the endpoint's schemas can have.
+
+    Schemas are open where providers add, so a path they do not describe is possible (and
+    `judge.gaps` says it is not guaranteed); a path through a closed object, or through a
+    value the schema types otherwise (`id.x` under a string `id`), is not.
+    """
     where = display(consumer.file) if consumer.file else consumer.name
     known = registry.endpoint_ids()
     for endpoint_id, paths in consumer.endpoints.items():
@@ -207,10 +212,15 @@ def check(consumer: Consumer, registry: Registry) -> None:
             raise ContractError(UNKNOWN_ENDPOINT.format(where=where, problem=problem))
         endpoint = registry.endpoint(endpoint_id)
         for path in paths:
-            if not facts(endpoint, path).described:
+            found = facts(endpoint, path)
+            if not found.possible:
                 raise ContractError(
                     UNKNOWN_PATH.format(
-                        where=where, endpoint=endpoint_id, path=path, provider=endpoint.provider
+                        where=where,
+                        endpoint=endpoint_id,
+                        path=path,
+                        why=found.why,
+                        provider=endpoint.provider,
                     )
                 )
 

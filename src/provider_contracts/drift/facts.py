@@ -29,9 +29,10 @@ _GROUP = re.compile(r"events\[([^\]]*)\]")
 class PathFacts:
     """What the schemas of one endpoint say of one path."""
 
-    described: bool  # some schema of the endpoint describes this path
+    possible: bool  # some schema allows it (an open object may hold any key)
+    described: bool  # some schema describes it
     guaranteed: bool  # every schema that describes it requires it all the way, never null
-    why: str  # when not guaranteed: "optional at usage", "nullable"
+    why: str  # when not possible or not guaranteed: "optional at usage", "nullable at id"
     types: frozenset[str] | None  # the types allowed there (None: any), over those schemas
     values: frozenset[str] | None  # the closed set of values (JSON texts), None when open
 
@@ -78,41 +79,59 @@ def facts(endpoint: Endpoint, path: str) -> PathFacts:
     store = store_for(endpoint.file.parent.parent.parent)
     group, rest = split_group(path)
     tokens = _tokens(rest)
-    seen: list[tuple[_Schema, bool, str]] = []
-    for ref in dict.fromkeys(_roots(endpoint, group)):
-        found = _walk(_schema(store, ref), tokens)
-        if found is not None:
-            seen.append(found)
+    walks = [_walk(_schema(store, ref), tokens) for ref in dict.fromkeys(_roots(endpoint, group))]
+    seen = [w for w in walks if w.node is not None]
     if not seen:
-        return PathFacts(False, False, "no schema describes it", None, None)
-    whys = [why for _, ok, why in seen if not ok]
+        # one schema that follows the path and rules it out outweighs others that are silent
+        forbidden = [w for w in walks if not w.possible]
+        why = forbidden[0].why if forbidden else "no schema describes it"
+        return PathFacts(not forbidden, False, False, why, None, None)
+    whys = [w.why for w in seen if not w.guaranteed]
     types: frozenset[str] | None = frozenset()
     values: frozenset[str] | None = frozenset()
-    for node, _, _ in seen:
-        types = None if types is None or node.types is None else types | node.types
-        values = None if values is None or node.values is None else values | node.values
-    return PathFacts(True, not whys, whys[0] if whys else "", types, values)
+    for walk in seen:
+        assert walk.node is not None
+        types = None if types is None or walk.node.types is None else types | walk.node.types
+        values = None if values is None or walk.node.values is None else values | walk.node.values
+    return PathFacts(True, True, not whys, whys[0] if whys else "", types, values)
 
 
-def _walk(root: _Schema, tokens: list[str]) -> tuple[_Schema, bool, str] | None:
-    """The schema at the path, whether it is guaranteed, and why not; None if undescribed."""
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    possible: bool
+    node: _Schema | None  # None: the schema says nothing of the path (or forbids it)
+    guaranteed: bool = False
+    why: str = ""
+
+
+def _walk(root: _Schema, tokens: list[str]) -> _Walk:
+    """Follow the path down one schema: where it leads, and whether it is guaranteed."""
     node = root
     guaranteed, why = True, ""
     done: list[str] = []
     for token in tokens:
+        want = "array" if token == "[]" else "object"
+        if node.types is not None and want not in node.types:
+            shown = _dotted(done) or "the body"
+            return _Walk(
+                False, None, why=f"{shown} is {'|'.join(sorted(node.types))}, never an {want}"
+            )
         if token == "[]":
             child = node.items
         else:
             child = node.properties.get(token, node.additional)
+            if child is None and node.closed:
+                where = _dotted(done) or "the body"
+                return _Walk(False, None, why=f"{where} allows no key {token!r}")
             if guaranteed and token not in node.required:
                 guaranteed, why = False, f"optional at {_dotted([*done, token])}"
         if child is None:
-            return None
+            return _Walk(True, None)
         done.append(token)
         if guaranteed and child.types is not None and "null" in child.types:
             guaranteed, why = False, f"nullable at {_dotted(done)}"
         node = child
-    return node, guaranteed, why
+    return _Walk(True, node, guaranteed, why)
 
 
 def _dotted(tokens: list[str]) -> str:

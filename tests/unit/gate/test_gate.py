@@ -14,19 +14,10 @@ from hypothesis import strategies as st
 
 from provider_contracts.contract.violations import Violation
 from provider_contracts.errors import ContractError, InputError, ReportError
-from provider_contracts.gate.gate import (
-    DEFAULT_MAX_AGE,
-    GateResult,
-    Report,
-    Waiver,
-    dotted,
-    evaluate,
-    load_waivers,
-    parse_duration,
-    read_report,
-    render,
-    to_dict,
-)
+from provider_contracts.gate.render import render, to_dict
+from provider_contracts.gate.report import Report, read_report
+from provider_contracts.gate.verdict import DEFAULT_MAX_AGE, GateResult, evaluate, parse_duration
+from provider_contracts.gate.waivers import Waiver, dotted, load_waivers
 from provider_contracts.reports import json as json_report
 from provider_contracts.verify.offline import EndpointResult, InteractionResult, VerifyResult
 

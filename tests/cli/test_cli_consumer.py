@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+
+from support.paths import REPO
 
 Run = Callable[..., Result]
 
@@ -87,3 +90,103 @@ def test_lint_of_an_unknown_consumer_says_how_to_learn_it(run: Run, sample: Path
     result = run("lint", "--consumer", "nobody")
     assert result.exit_code == 2
     assert "pytest --contracts-learn=nobody" in result.stderr
+
+
+# --- the gate and verify, judged through the example gateway's consumer file -------------
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of this repository's contracts (the gateway's consumer file included) and cassettes."""
+    root = tmp_path / "repo"
+    for name in ("contracts", "cassettes"):
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
+def drop(root: Path, *path: str) -> None:
+    """Remove a field from the first recorded chat completion of OpenRouter."""
+    cassette = root / "cassettes" / "openrouter" / "chat_completions.json"
+    doc = json.loads(cassette.read_text())
+    body = doc["interactions"][0]["response"]["body"]["json"]
+    for key in path[:-1]:
+        body = body[key]
+    del body[path[-1]]
+    cassette.write_text(json.dumps(doc))
+
+
+def gate(run: Run, root: Path, *args: str) -> Result:
+    report = root / "reports" / "all.json"
+    run("verify", "--all", "--report", f"json:{report}", root=root)
+    return run("gate", str(report), *args, root=root)
+
+
+def test_a_required_field_the_gateway_never_reads_does_not_block_its_gate(
+    run: Run, repo: Path
+) -> None:
+    drop(repo, "created")
+    assert gate(run, repo).exit_code == 1  # judged by the schema alone, it blocks
+    result = gate(run, repo, "--consumer", "gateway")
+    assert result.exit_code == 0, result.output
+    assert (
+        'note  openrouter/chat_completions: not read by gateway: contract violation at /: "created" '
+        "is a required property" in result.output
+    )
+    assert "no violation or breaking drift read by gateway" in result.output
+
+
+def test_a_field_the_gateway_reads_blocks_its_gate_and_the_json_says_who_reads_it(
+    run: Run, repo: Path
+) -> None:
+    drop(repo, "usage", "total_tokens")
+    result = gate(run, repo, "--consumer", "gateway")
+    assert result.exit_code == 1
+    assert "BLOCK openrouter/chat_completions: 1 contract violation, first at /usage" in (
+        result.output
+    )
+    data = json.loads(gate(run, repo, "--consumer", "gateway", "--format", "json").output)
+    assert data["consumer"] == "gateway"
+    assert data["findings"] == [
+        {
+            "endpoint": "openrouter/chat_completions",
+            "kind": "violation",
+            "path": "/usage",
+            "problem": 'contract violation at /usage: "total_tokens" is a required property',
+            "read_by": ["gateway"],
+            "status": "blocks",
+        }
+    ]
+
+
+def test_a_waiver_still_accepts_what_the_gateway_reads(run: Run, repo: Path) -> None:
+    drop(repo, "usage", "total_tokens")
+    (repo / "contracts" / "waivers.yaml").write_text(
+        "- {endpoint: openrouter/chat_completions, finding: usage, reason: known, "
+        "who: a@example.com, expires: 2999-01-01}\n"
+    )
+    result = gate(run, repo, "--consumer", "gateway")
+    assert result.exit_code == 0, result.output
+    data = json.loads(gate(run, repo, "--consumer", "gateway", "--format", "json").output)
+    assert [f["status"] for f in data["findings"]] == ["waived"]
+
+
+def test_verify_judged_through_the_gateway(run: Run, repo: Path) -> None:
+    drop(repo, "created")
+    result = run("verify", "openrouter", "--consumer", "gateway", root=repo)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-2:] == [
+        'not read by gateway: openrouter/chat_completions /: "created" is a required property',
+        "gateway: 0 finding(s) read, 1 not read; for gateway the run holds",
+    ]
+    drop(repo, "usage", "total_tokens")
+    result = run("verify", "openrouter", "--consumer", "gateway", root=repo)
+    assert result.exit_code == 1
+    assert "read by gateway: openrouter/chat_completions /usage: " in result.output
+
+
+def test_an_unknown_consumer_stops_the_gate_with_one_line(run: Run, repo: Path) -> None:
+    result = gate(run, repo, "--consumer", "nobody")
+    assert result.exit_code == 2
+    assert "no such consumer file; learn it with `pytest --contracts-learn=nobody`" in (
+        result.stderr
+    )

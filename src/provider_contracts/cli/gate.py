@@ -8,7 +8,7 @@ import click
 import orjson
 
 from ..project import Project
-from ._options import format_option
+from ._options import consumer_option, format_option
 
 EXAMPLES = """
 \b
@@ -16,6 +16,7 @@ Examples:
   contracts gate reports/*.json
   contracts gate reports/*.json --max-age 2d --allow-unverified
   contracts gate reports/all.json --waivers contracts/waivers.yaml --format json
+  contracts gate reports/*.json --consumer gateway
 """
 
 
@@ -51,6 +52,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> Any:
     metavar="FILE",
     help="Accepted drift and violations [default: contracts/waivers.yaml, if present].",
 )
+@consumer_option
 @format_option
 @click.pass_obj
 def command(
@@ -59,17 +61,21 @@ def command(
     max_age: Any,
     allow_unverified: bool,
     waivers_path: str | None,
+    consumer: str | None,
     fmt: str,
 ) -> None:
     """Decide whether a deploy may go ahead, from JSON reports of `contracts verify`.
 
     Exit 0 when every endpoint in contracts/ is covered by a fresh report that shows no
     contract violation and no breaking drift (beyond waivers in force); 1 when
-    anything blocks, each reason on one line with what to do; 2 on bad input.
+    anything blocks, each reason on one line with what to do; 2 on bad input. With
+    --consumer NAME, only a violation or breaking drift at a path NAME reads (or above
+    one) blocks; the rest is noted as "not read by NAME".
     """
     from datetime import UTC, datetime
     from pathlib import Path
 
+    from ..consumers.model import consumer_names, load
     from ..files import display
     from ..gate.render import render, to_dict
     from ..gate.report import read_report
@@ -82,6 +88,10 @@ def command(
     waivers = (
         load_waivers(waivers_file, endpoints) if waivers_path or waivers_file.is_file() else ()
     )
+    names = consumer_names(project.contracts)
+    if consumer is not None and consumer not in names:
+        names.append(consumer)  # its load says the file is missing
+    consumers = [load(project.contracts, name, project.registry) for name in names]
     result = evaluate(
         read,
         endpoints,
@@ -90,6 +100,8 @@ def command(
         allow_unverified=allow_unverified,
         waivers=waivers,
         waivers_file=display(waivers_file),
+        consumers=consumers,
+        consumer=consumer,
     )
     if fmt == "json":
         click.echo(orjson.dumps(to_dict(result), option=orjson.OPT_INDENT_2).decode())

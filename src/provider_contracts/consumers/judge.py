@@ -4,22 +4,26 @@ A finding is read by a consumer when it sits at a path the consumer reads or at 
 ancestor of one: `usage` removed takes `usage.total_tokens` with it. A finding about the
 body or the stream as a whole (path `""`, `/`, `stream.*`) is an ancestor of every path
 the consumer reads on that endpoint. A violation's JSON pointer (`/choices/0/message`)
-is read as its drift path (`choices[].message`); for a stream event it is matched
-against the event paths whatever the event's name.
+is read as its drift path (`choices[].message`), a missing required key at the key
+(`"created" is a required property` at `/` is `created`); for a stream event it is
+matched against the event paths whatever the event's name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..contract.registry import Registry
 from ..drift.facts import facts, split_group
 from ..files import display
+from ..jsonpath import from_pointer
 from .model import Consumer
 
-__all__ = ["Gap", "gaps", "read_by", "reads", "reads_violation"]
+__all__ = ["Gap", "gaps", "read_by", "reads", "reads_violation", "violation_path"]
 
+_REQUIRED = re.compile(r'"([^"]+)" is a required property')  # jsonschema-rs's wording
 GAP = "{where}: {endpoint} {path}: {name} reads it, but the contract does not guarantee it ({why})"
 
 
@@ -57,8 +61,19 @@ def reads(consumer: Consumer, endpoint: str, path: str) -> bool:
     return any(_under(read, path) for read in paths)
 
 
-def reads_violation(consumer: Consumer, endpoint: str, dotted: str) -> bool:
-    """Whether a violation at `dotted` (a pointer as a drift path) touches what it reads."""
+def violation_path(pointer: str, message: str) -> str:
+    """Where a violation is, as a drift path: a missing required key is at the key itself
+    (its instance path is the object that lacks it)."""
+    dotted = from_pointer(pointer)
+    missing = _REQUIRED.fullmatch(message)
+    if missing is None:
+        return dotted
+    return f"{dotted}.{missing.group(1)}" if dotted else missing.group(1)
+
+
+def reads_violation(consumer: Consumer, endpoint: str, pointer: str, message: str = "") -> bool:
+    """Whether a violation at `pointer` (its instance path) touches what the consumer reads."""
+    dotted = violation_path(pointer, message)
     paths = consumer.reads(endpoint)
     if not paths:
         return False
@@ -67,10 +82,14 @@ def reads_violation(consumer: Consumer, endpoint: str, dotted: str) -> bool:
     return any(_under(read, dotted) or _under(split_group(read)[1], dotted) for read in paths)
 
 
-def read_by(consumers: Sequence[Consumer], endpoint: str, path: str, violation: bool) -> list[str]:
-    """The names of the consumers that read a finding."""
-    judge = reads_violation if violation else reads
-    return [c.name for c in consumers if judge(c, endpoint, path)]
+def read_by(
+    consumers: Sequence[Consumer], endpoint: str, path: str, message: str | None = None
+) -> list[str]:
+    """The names of the consumers that read a finding: a drift path, or (with its message)
+    a violation's instance path."""
+    if message is None:
+        return [c.name for c in consumers if reads(c, endpoint, path)]
+    return [c.name for c in consumers if reads_violation(c, endpoint, path, message)]
 
 
 def gaps(consumer: Consumer, registry: Registry) -> Iterable[Gap]:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from provider_contracts.consumers.judge import gaps, read_by, reads, reads_violation
+from provider_contracts.consumers.judge import (
+    gaps,
+    read_by,
+    reads,
+    reads_violation,
+    violation_path,
+)
 from provider_contracts.consumers.model import Consumer, Read
 from provider_contracts.contract.registry import Registry
 from support.paths import SAMPLE
@@ -47,12 +53,21 @@ def test_a_drift_finding_is_read_at_the_path_or_an_ancestor(
 
 
 def test_a_violation_is_matched_as_a_drift_path_and_inside_stream_events() -> None:
-    assert reads_violation(APP, "acme/chat", "choices[].message")
+    assert reads_violation(APP, "acme/chat", "/choices/0/message")
     assert reads_violation(APP, "acme/chat", "")  # the body as a whole
-    assert reads_violation(APP, "acme/chat_stream", "choices[]")
-    assert not reads_violation(APP, "acme/chat", "id")
-    assert read_by([APP], "acme/chat", "usage", violation=False) == ["app"]
-    assert read_by([APP], "acme/chat", "id", violation=True) == []
+    assert reads_violation(APP, "acme/chat_stream", "/choices/2")
+    assert not reads_violation(APP, "acme/chat", "/id")
+    assert read_by([APP], "acme/chat", "usage") == ["app"]
+    assert read_by([APP], "acme/chat", "/id", "oops") == []
+
+
+def test_a_missing_required_key_is_judged_at_the_key_not_at_its_object() -> None:
+    assert violation_path("", '"created" is a required property') == "created"
+    assert violation_path("/usage", '"total_tokens" is a required property') == (
+        "usage.total_tokens"
+    )
+    assert not reads_violation(APP, "acme/chat", "", '"created" is a required property')
+    assert reads_violation(APP, "acme/chat", "/usage", '"total_tokens" is a required property')
 
 
 def test_gaps_are_reads_the_contract_leaves_optional_or_nullable() -> None:

@@ -71,7 +71,9 @@ def main() -> None:
         raise SystemExit("no learning summary in the output:\n" + learned[-1][1])
     tests, runs, paths = (int(n) for n in found.groups())
     added = learn - floor
-    print(f"plain run (floor):  {floor * 1000:8.0f} ms  ({tests} tests, median of {options.repeat})")
+    print(
+        f"plain run (floor):  {floor * 1000:8.0f} ms  ({tests} tests, median of {options.repeat})"
+    )
     print(f"learning:           {learn * 1000:8.0f} ms  ({runs} mutated runs, {paths} paths read)")
     print(f"ratio:              {learn / floor:8.2f}x the plain run")
     print(f"added per test:     {added / tests * 1000:8.1f} ms")

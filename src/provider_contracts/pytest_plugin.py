@@ -244,6 +244,8 @@ def _learn(item: pytest.Item, learning: Learning) -> None:
         try:
             with holding_fire():
                 item.runtest()
+        except pytest.skip.Exception:
+            return True  # the test stepped aside; it did not break
         except (Exception, pytest.fail.Exception):
             return False
         finally:

@@ -188,3 +188,23 @@ def test_a_broken_consumer_file_stops_learning_before_any_test(sample: pytest.Py
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*contracts/consumers/app.yaml: field 'endpoints' must map*"])
     assert (consumers / "app.yaml").read_text() == "endpoints: [oops]\n"
+
+
+def test_a_test_that_skips_on_a_changed_answer_is_neither_skipped_nor_taught(
+    sample: pytest.Pytester,
+) -> None:
+    sample.makepyfile(
+        test_chat="""
+import httpx, pytest
+
+@pytest.mark.contract("acme/chat")
+def test_tokens(contracts_transport):
+    client = httpx.Client(base_url="https://api.acme.test/v1", transport=contracts_transport)
+    usage = client.post("/chat/completions", json={"model": "tiny"}).json()["usage"]
+    if not isinstance(usage.get("total_tokens"), int):
+        pytest.skip("no token count")
+    assert usage["total_tokens"] > 0
+"""
+    )
+    sample.runpytest(*QUIET, "--contracts-learn=app").assert_outcomes(passed=1)
+    assert learned(sample, "app") == {}

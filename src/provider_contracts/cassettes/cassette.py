@@ -4,7 +4,7 @@ The file is vcrpy's own cassette dictionary (`version`, `interactions`) as JSON 
 sorted keys, bodies stored in the form that reads best (`json`, `sse` lines, `string`,
 `base64`; see `cassettes/README.md`) and two keys vcrpy ignores: `provenance` at the top
 and `name`/`source` per interaction. `serialize`/`deserialize` make this module a vcrpy
-serializer: `vcr.register_serializer("contracts", provider_contracts.cassettes.cassette)`.
+serializer (the package re-exports them): `vcr.register_serializer("contracts", provider_contracts.cassettes)`.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import vcr
 from hypothesis import given
 from hypothesis import strategies as st
 
+import provider_contracts.cassettes
 from provider_contracts.cassettes import cassette as cassettes
 from provider_contracts.contract.body import Body
 from provider_contracts.errors import CassetteError
@@ -149,7 +150,7 @@ def test_cassette_paths_include_a_split_folder_in_name_order(sample: Path) -> No
 
 def test_vcrpy_replays_a_cassette_through_the_contracts_serializer(sample: Path) -> None:
     recorder = vcr.VCR(record_mode="none")
-    recorder.register_serializer("contracts", cassettes)
+    recorder.register_serializer("contracts", provider_contracts.cassettes)  # as README says
     path = sample / "cassettes" / "acme" / "chat.json"
     with recorder.use_cassette(str(path), serializer="contracts", match_on=["method", "uri"]):
         response = httpx.post("https://api.acme.test/v1/chat/completions", json={"model": "tiny"})

@@ -208,3 +208,8 @@ def test_tokens(contracts_transport):
     )
     sample.runpytest(*QUIET, "--contracts-learn=app").assert_outcomes(passed=1)
     assert learned(sample, "app") == {}
+
+
+def test_the_learning_options_are_in_pytest_help(sample: pytest.Pytester) -> None:
+    result = sample.runpytest(*QUIET, "--help")
+    result.stdout.fnmatch_lines(["  --contracts-learn=NAME*", "  --contracts-learn-max=N*"])

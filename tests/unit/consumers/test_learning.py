@@ -68,7 +68,10 @@ def test_the_committed_consumer_file_is_what_learning_the_example_writes(
 ) -> None:
     gateway.runpytest(*QUIET, *LEARN).assert_outcomes(passed=5)
     committed = yaml.safe_load((REPO / "contracts" / "consumers" / "gateway.yaml").read_text())
-    assert learned(gateway) == committed["endpoints"]
+    assert learned(gateway) == committed["endpoints"], (
+        "contracts/consumers/gateway.yaml is out of date: run `pytest examples/gateway "
+        "--contracts-learn=gateway` and commit it"
+    )
 
 
 STREAM = """

@@ -28,7 +28,7 @@ import orjson
 
 from provider_contracts.contract.registry import Registry
 from provider_contracts.contract.violations import Violation
-from provider_contracts.drift.core import Finding
+from provider_contracts.drift.findings import Finding
 from provider_contracts.gate.report import read_report
 from provider_contracts.gate.verdict import evaluate
 from provider_contracts.gate.waivers import Waiver

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..contract.registry import Registry
-from ..drift.facts import facts, split_group
+from ..drift.guarantees import guarantee, split_group
 from ..files import display
 from ..jsonpath import from_pointer
 from .model import Consumer
@@ -98,7 +98,7 @@ def gaps(consumer: Consumer, registry: Registry) -> Iterable[Gap]:
     for endpoint_id, paths in sorted(consumer.endpoints.items()):
         endpoint = registry.endpoint(endpoint_id)
         for path, read in sorted(paths.items()):
-            found = facts(endpoint, path)
+            found = guarantee(endpoint, path)
             # a consumer whose tests hand it the null it may get has that case covered
             handled = found.why == f"nullable at {split_group(path)[1]}" and "null" in read.types
             if read.present and not found.guaranteed and not handled:

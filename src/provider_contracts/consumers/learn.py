@@ -23,8 +23,8 @@ import orjson
 from .. import jsonpath
 from ..contract import sse
 from ..contract.registry import Endpoint
-from ..drift.core import shape
-from ..drift.facts import event_group, facts, split_group, values_at
+from ..drift.guarantees import event_group, guarantee, split_group, values_at
+from ..drift.shape import ErrorTest, error_test, shape
 from ..replay.alterations import Alteration, alter_body
 from ..replay.playback import Recording
 from .model import Observation, Reliance
@@ -61,7 +61,7 @@ class Mutation:
     alteration: Alteration
     types: tuple[str, ...]  # the types recorded there
     values: tuple[Any, ...]  # the values recorded there
-    error_key: str | None = None  # the endpoint's error branch key, which names error events
+    is_error: ErrorTest | None = None  # the endpoint's error-body test, which names error events
 
     def changed(self) -> Recording:
         """The recording as the mutated run replays it."""
@@ -72,7 +72,7 @@ class Mutation:
             return replace(original, content=content)
         group = f"events[{split_group(self.path)[0]}]"
         events = tuple(
-            _event(chunk, group, self.alteration, self.error_key) for chunk in original.events
+            _event(chunk, group, self.alteration, self.is_error) for chunk in original.events
         )
         return replace(original, content=b"".join(events), events=events)
 
@@ -81,10 +81,10 @@ class Mutation:
         return lambda recording: changed if recording is original else recording
 
 
-def _event(chunk: bytes, group: str, alteration: Alteration, error_key: str | None) -> bytes:
+def _event(chunk: bytes, group: str, alteration: Alteration, is_error: ErrorTest | None) -> bytes:
     text = chunk.decode("utf-8")
     value = _data(text)
-    if value is None or _group(text, value, error_key) != group:
+    if value is None or _group(text, value, is_error) != group:
         return chunk
     data = orjson.dumps(alter_body(value, [alteration], {})).decode()
     lines, written = [], False
@@ -109,8 +109,8 @@ def _data(text: str) -> Any:
         return None
 
 
-def _group(text: str, value: Any, error_key: str | None) -> str:
-    return event_group(sse.parse(text).data_events[0], value, error_key)
+def _group(text: str, value: Any, is_error: ErrorTest | None) -> str:
+    return event_group(sse.parse(text).data_events[0], value, is_error or error_test(None))
 
 
 def mutations(recording: Recording, endpoint: Endpoint) -> list[Mutation]:
@@ -120,16 +120,16 @@ def mutations(recording: Recording, endpoint: Endpoint) -> list[Mutation]:
         if body.kind != "json":
             return []
         return list(_planned(recording, endpoint, "", [body.value], None))
-    error_key = endpoint.error_branch.key if endpoint.error_branch else None
+    is_error = error_test(endpoint)
     groups: dict[str, list[Any]] = {}
     for chunk in recording.events:
         text = chunk.decode("utf-8", "replace")
         value = _data(text)
         if value is not None:
-            groups.setdefault(_group(text, value, error_key), []).append(value)
+            groups.setdefault(_group(text, value, is_error), []).append(value)
     found: list[Mutation] = []
     for group, values in groups.items():
-        found.extend(_planned(recording, endpoint, group, values, error_key))
+        found.extend(_planned(recording, endpoint, group, values, is_error))
     return found
 
 
@@ -138,7 +138,7 @@ def _planned(
     endpoint: Endpoint,
     group: str,
     bodies: list[Any],
-    error_key: str | None,
+    is_error: ErrorTest | None,
 ) -> Iterator[Mutation]:
     types: dict[str, set[str]] = {}
     for value in bodies:
@@ -159,11 +159,11 @@ def _planned(
         if not path.endswith("[]"):
             changes.append(("present", Alteration("drop", tokens)))
         changes.append(("type", Alteration("retype", tokens)))
-        listed = facts(endpoint, full).values
+        listed = guarantee(endpoint, full).values
         if listed is not None and kinds == {"string"} and f'"{UNLISTED}"' not in listed:
             changes.append(("values", Alteration("add", tokens, UNLISTED)))
         for relies, alteration in changes:
-            yield Mutation(recording, full, relies, alteration, recorded, values, error_key)
+            yield Mutation(recording, full, relies, alteration, recorded, values, is_error)
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ import orjson
 import yaml
 
 from ..contract.registry import CONSUMERS, Registry
-from ..drift.facts import facts, split_group
+from ..drift.guarantees import guarantee, split_group
 from ..errors import BAD_FIELD, ContractError, InputError, UnknownName
 from ..files import display, read_yaml, write_atomic
 
@@ -212,7 +212,7 @@ def check(consumer: Consumer, registry: Registry) -> None:
             raise ContractError(UNKNOWN_ENDPOINT.format(where=where, problem=problem))
         endpoint = registry.endpoint(endpoint_id)
         for path in paths:
-            found = facts(endpoint, path)
+            found = guarantee(endpoint, path)
             if not found.possible:
                 raise ContractError(
                     UNKNOWN_PATH.format(

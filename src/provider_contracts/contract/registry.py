@@ -105,6 +105,11 @@ class Endpoint:
     def headers_for(self, status: int) -> SchemaRef | None:
         return _by_status(self.headers, status)
 
+    def is_error_body(self, value: Any) -> bool:
+        """Whether a parsed body took the error branch (carries its key), whatever the status."""
+        key = self.error_branch.key if self.error_branch else None
+        return key is not None and isinstance(value, dict) and key in value
+
 
 @dataclass(frozen=True, slots=True)
 class Provider:

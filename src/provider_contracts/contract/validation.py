@@ -18,7 +18,9 @@ __all__ = ["BodyResult", "Violation", "validate_recorded", "validate_response"]
 Branch = Literal["success", "error"]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ pays object.__setattr__ per field, half the
+# cost of reading a cassette (scripts/bench_verify.py); never assigned after creation.
+@dataclass(slots=True, unsafe_hash=True)
 class BodyResult:
     """What one response showed: its violations, and which branch of the contract it took."""
 
@@ -45,20 +47,31 @@ def validate_response(
 
     `headers=None` means the headers are not known: header contracts are then skipped.
     """
-    store = store or store_for(_root_of(endpoint))
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
     if not isinstance(body, Body):
         body = Body.from_raw(body, lowered.get("content-type"))
-    header_violations = _headers(endpoint, status, lowered, store) if headers is not None else ()
+    return _validate(endpoint, status, body, lowered if headers is not None else None, store)
+
+
+def _validate(
+    endpoint: Endpoint,
+    status: int,
+    body: Body,
+    lowered: Mapping[str, str] | None,
+    store: SchemaStore | None,
+) -> BodyResult:
+    store = store or store_for(_root_of(endpoint))
+    header_violations = _headers(endpoint, status, lowered, store) if lowered is not None else ()
     success = 200 <= status < 300
     if endpoint.stream is not None and success and body.kind == "sse":
         branch = endpoint.error_branch
         checked = check_stream(
-            body.value,
+            body.value if body.lines is None else None,  # stored lines are read as they are
             endpoint.stream,
             store,
             error_key=branch.key if branch else None,
             error_schema=branch.schema if branch else None,
+            lines=body.lines,
         )
         return BodyResult(
             status=status,
@@ -86,8 +99,8 @@ def validate_recorded(
     endpoint: Endpoint, response: Recorded, store: SchemaStore | None = None
 ) -> BodyResult:
     """Check a recorded response, its headers included, against the endpoint's contract."""
-    headers = {name: values[0] for name, values in response.headers.items() if values}
-    return validate_response(endpoint, response.status, response.body, headers, store)
+    lowered = {name.lower(): values[0] for name, values in response.headers.items() if values}
+    return _validate(endpoint, response.status, response.body, lowered, store)
 
 
 def _json(

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..drift.findings import Finding
 from ..errors import ReportError
 from ..files import display, read_json
-from ..reports.findings import FindingView, view
 from ..reports.json import SCHEMA_VERSION
 
 __all__ = ["Report", "ReportedEndpoint", "ReportedViolation", "read_report"]
@@ -43,7 +43,7 @@ class ReportedEndpoint:
     outcome: str
     note: str | None
     violations: tuple[ReportedViolation, ...]
-    drift: tuple[FindingView, ...]
+    drift: tuple[Finding, ...]
 
     @property
     def provider(self) -> str:
@@ -132,6 +132,6 @@ def _when(value: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _findings(found: Iterable[Any]) -> tuple[FindingView, ...]:
-    """The drift findings of one reported endpoint."""
-    return tuple(view(d) for d in found)
+def _findings(found: Iterable[Any]) -> tuple[Finding, ...]:
+    """The drift findings of one reported endpoint (an unknown severity reads as breaking)."""
+    return tuple(Finding.from_dict(d) for d in found)

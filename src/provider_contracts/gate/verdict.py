@@ -316,10 +316,10 @@ class _Judge:
         for finding in entry.drift:
             if finding.severity != "breaking":
                 continue
-            state, waiver = self.waiver_for(entry.endpoint, finding.path)
-            problem = BREAKING.format(path=finding.path, transition=finding.transition)
+            state, waiver = self.waiver_for(entry.endpoint, finding.location)
+            problem = BREAKING.format(path=finding.location, transition=finding.transition)
             read = read_by(self.consumers, entry.endpoint, finding.path)
-            if not self.judged(entry.endpoint, "breaking", finding.path, problem, read, state):
+            if not self.judged(entry.endpoint, "breaking", finding.location, problem, read, state):
                 continue
             count += 1
             if state == "expired" and waiver is not None:

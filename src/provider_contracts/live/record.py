@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import orjson
@@ -32,6 +32,9 @@ from ..contract.validation import BodyResult, validate_recorded
 from ..errors import ContractsError, CouldNotVerify
 from .caller import Caller, RetryPolicy
 from .probes import Probe, plan
+
+if TYPE_CHECKING:
+    from ..drift.findings import Finding
 
 __all__ = [
     "KEY_LEFT",
@@ -61,13 +64,13 @@ class Recording:
     cassette: Cassette
     previous: Cassette | None  # the committed cassette, when there is one
     check: BodyResult
-    drift: tuple[Any, ...]  # drift.Finding
+    drift: tuple[Finding, ...]
     attempts: int
     wanted: bool  # False: recorded only because another probe needed its answer
 
     @property
     def breaking(self) -> bool:
-        from ..drift.core import worst
+        from ..drift.findings import worst
 
         return worst(self.drift) == "breaking"
 
@@ -174,7 +177,7 @@ def _recording(
     recorded_at: datetime,
 ) -> Recording:
     from ..cassettes.scrub import scrub_interaction
-    from ..drift.core import compare_interactions
+    from ..drift.pairing import compare_interactions
 
     endpoint = probe.endpoint
     path = target / provider.name / f"{endpoint.name}.json"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from provider_contracts.consumers.model import Consumer, Read
+from provider_contracts.drift.findings import Finding
 from provider_contracts.gate.render import render, to_dict
 from provider_contracts.gate.report import read_report
 from provider_contracts.gate.verdict import GateResult, evaluate
@@ -21,15 +22,10 @@ GATEWAY = Consumer(
 BILLING = Consumer("billing", {"openrouter/models": {"data[].pricing.prompt": Read()}})
 
 
-def drift(path: str) -> dict[str, str]:
-    return {
-        "path": path,
-        "change": "removed",
-        "old": "object",
-        "new": "absent",
-        "severity": "breaking",
-        "reason": "the schema requires it, and it is gone",
-    }
+def drift(path: str) -> Finding:
+    return Finding(
+        path, "removed", "object", "absent", "breaking", "the schema requires it, and it is gone"
+    )
 
 
 def gate(tmp_path: Path, *paths: str, consumer: str | None = "gateway") -> GateResult:

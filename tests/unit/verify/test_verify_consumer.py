@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from provider_contracts.consumers.model import Consumer, Read
-from provider_contracts.drift.core import Finding
+from provider_contracts.drift.findings import Finding
 from provider_contracts.verify.consumer import judge
 from provider_contracts.verify.offline import EndpointResult, VerifyResult
 

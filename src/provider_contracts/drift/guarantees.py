@@ -1,11 +1,11 @@
-"""What an endpoint's schemas say of one drift path, for the consumer model.
+"""What an endpoint's schemas guarantee at one drift path, for the consumer model.
 
 A consumer reads paths in the drift syntax (`usage.total_tokens`,
-`events[chat.completion.chunk].choices[].delta.content`). `facts` looks the path up in
-every schema the endpoint has (each status, the error branch, each stream event) through
-the same reading of `$ref`, `allOf` and `anyOf` that classifies drift, and says whether
-any of them describes it, and whether each that does guarantees it: every key on the
-way required and nothing on the way nullable.
+`events[chat.completion.chunk].choices[].delta.content`). `guarantee` looks the path up
+in every schema the endpoint has (each status, the error branch, each stream event)
+through the schema facts that classify drift (`schema.facts_for`), and says whether any
+of them can have it, describes it, and guarantees it: every key on the way required and
+nothing on the way nullable.
 """
 
 from __future__ import annotations
@@ -18,15 +18,16 @@ from typing import Any
 from ..contract import sse
 from ..contract.registry import Endpoint, SchemaRef
 from ..contract.schemas import store_for
-from .core import _at, _event_name, _Schema, _schema, _tokens
+from .schema import Facts, facts_for, tokens
+from .shape import ErrorTest, _event_name, at
 
-__all__ = ["PathFacts", "event_group", "facts", "split_group", "values_at"]
+__all__ = ["Guarantee", "event_group", "guarantee", "split_group", "values_at"]
 
 _GROUP = re.compile(r"events\[([^\]]*)\]")
 
 
 @dataclass(frozen=True, slots=True)
-class PathFacts:
+class Guarantee:
     """What the schemas of one endpoint say of one path."""
 
     possible: bool  # some schema allows it (an open object may hold any key)
@@ -46,14 +47,14 @@ def split_group(path: str) -> tuple[str | None, str]:
     return match.group(1), rest[1:] if rest.startswith(".") else rest
 
 
-def event_group(event: sse.Event, value: Any, error_key: str | None) -> str:
+def event_group(event: sse.Event, value: Any, is_error: ErrorTest) -> str:
     """The group a stream event's paths live under, as drift names it: `events[NAME]`."""
-    return f"events[{_event_name(event, value, error_key)}]"
+    return f"events[{_event_name(event, value, is_error)}]"
 
 
 def values_at(value: Any, path: str) -> list[Any]:
     """The scalar values at a drift path (no `events[...]` prefix) in one JSON value."""
-    return list(_at(value, _tokens(path)))
+    return [v for v in at(value, tokens(path)) if not isinstance(v, dict | list)]
 
 
 def _roots(endpoint: Endpoint, group: str | None) -> Iterator[SchemaRef]:
@@ -74,18 +75,18 @@ def _roots(endpoint: Endpoint, group: str | None) -> Iterator[SchemaRef]:
         yield spec.event
 
 
-def facts(endpoint: Endpoint, path: str) -> PathFacts:
+def guarantee(endpoint: Endpoint, path: str) -> Guarantee:
     """What the endpoint's schemas say of `path` (see the module's documentation)."""
     store = store_for(endpoint.file.parent.parent.parent)
     group, rest = split_group(path)
-    tokens = _tokens(rest)
-    walks = [_walk(_schema(store, ref), tokens) for ref in dict.fromkeys(_roots(endpoint, group))]
+    parts = tokens(rest)
+    walks = [_walk(facts_for(store, ref), parts) for ref in dict.fromkeys(_roots(endpoint, group))]
     seen = [w for w in walks if w.node is not None]
     if not seen:
         # one schema that follows the path and rules it out outweighs others that are silent
         forbidden = [w for w in walks if not w.possible]
         why = forbidden[0].why if forbidden else "no schema describes it"
-        return PathFacts(not forbidden, False, False, why, None, None)
+        return Guarantee(not forbidden, False, False, why, None, None)
     whys = [w.why for w in seen if not w.guaranteed]
     types: frozenset[str] | None = frozenset()
     values: frozenset[str] | None = frozenset()
@@ -93,23 +94,23 @@ def facts(endpoint: Endpoint, path: str) -> PathFacts:
         assert walk.node is not None
         types = None if types is None or walk.node.types is None else types | walk.node.types
         values = None if values is None or walk.node.values is None else values | walk.node.values
-    return PathFacts(True, True, not whys, whys[0] if whys else "", types, values)
+    return Guarantee(True, True, not whys, whys[0] if whys else "", types, values)
 
 
 @dataclass(frozen=True, slots=True)
 class _Walk:
     possible: bool
-    node: _Schema | None  # None: the schema says nothing of the path (or forbids it)
+    node: Facts | None  # None: the schema says nothing of the path (or forbids it)
     guaranteed: bool = False
     why: str = ""
 
 
-def _walk(root: _Schema, tokens: list[str]) -> _Walk:
+def _walk(root: Facts, parts: list[str]) -> _Walk:
     """Follow the path down one schema: where it leads, and whether it is guaranteed."""
     node = root
     guaranteed, why = True, ""
     done: list[str] = []
-    for token in tokens:
+    for token in parts:
         want = "array" if token == "[]" else "object"
         if node.types is not None and want not in node.types:
             shown = _dotted(done) or "the body"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from provider_contracts.contract.registry import Registry
-from provider_contracts.drift.facts import facts, split_group, values_at
+from provider_contracts.drift.guarantees import guarantee, split_group, values_at
 from support.paths import SAMPLE
 
 REGISTRY = Registry.load(SAMPLE / "contracts")
@@ -40,12 +40,12 @@ REGISTRY = Registry.load(SAMPLE / "contracts")
 def test_a_path_is_possible_and_guaranteed_as_the_schemas_say(
     endpoint: str, path: str, possible: bool, guaranteed: bool, why: str
 ) -> None:
-    found = facts(REGISTRY.endpoint(endpoint), path)
+    found = guarantee(REGISTRY.endpoint(endpoint), path)
     assert (found.possible, found.guaranteed, found.why) == (possible, guaranteed, why)
 
 
 def test_a_closed_set_of_values_is_read_through_the_schema() -> None:
-    found = facts(REGISTRY.endpoint("acme/chat"), "choices[].finish_reason")
+    found = guarantee(REGISTRY.endpoint("acme/chat"), "choices[].finish_reason")
     assert found.values == frozenset({'"stop"', '"length"', '"tool_calls"'})
 
 

@@ -87,7 +87,9 @@ def build_chat(root: Path, count: int) -> None:
         body["id"] = f"gen-{n:08d}"
         body["created"] = 1_760_000_000 + n
         body["choices"][0]["message"]["content"] = f"answer number {n} " * (n % 7 + 1)
-        body["usage"]["total_tokens"] = 10 + n % 500
+        usage = body["usage"]  # counts that still add up (rule total_is_prompt_plus_completion)
+        usage["completion_tokens"] = 1 + n % 500
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         items.append(item)
     _dump(
         cassettes / "chat_completions.json",

@@ -710,20 +710,19 @@ def test_content_after_the_usage_chunk_is_a_violation(registry: Registry) -> Non
     usage_chunk, content_chunk = events[-1], events[1]
     assert usage_chunk["choices"] == []
     result = check(registry, "chat_completions_stream", stream(*events, content_chunk))
-    found = [v for v in result.violations if v.kind == "sequence" and "usage" in v.message]
+    found = [v for v in result.violations if v.rule == "usage_chunk_last"]
     assert found and found[0].event is not None, describe(result)
 
 
-def test_a_chunk_with_no_choices_and_no_usage_is_a_violation(registry: Registry) -> None:
+def test_a_chunk_with_no_choices_and_no_usage_holds(registry: Registry) -> None:
+    # OpenAI sends such chunks (prompt filter results, moderation); it adds nothing.
     events = chunks_of(stream_lines())
     result = check(
         registry,
         "chat_completions_stream",
         stream(*events[:-1], changed(events[-1], removing("usage"))),
     )
-    assert any(v.kind == "sequence" and "usage" in v.message for v in result.violations), describe(
-        result
-    )
+    assert result.ok, describe(result)
 
 
 def test_a_truncated_stream_is_a_violation(registry: Registry) -> None:

@@ -113,7 +113,9 @@ class ContractsGroup(click.Group):
             click.echo("error: aborted", err=True)
             code = 1
         except ContractsError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from ..cassettes.mask import Masker  # only on the way out with an error
+
+            click.echo(f"error: {Masker().text(str(exc))}", err=True)
             code = exc.exit_code
         code = code if isinstance(code, int) else 0
         if standalone_mode:

@@ -3,50 +3,31 @@
 A stream is read by `provider_contracts.contract.sse`, each event's data checked against its
 schema, and the whole sequence against the contract's rules: the terminator is there,
 nothing follows it, `first`/`last` events are where they must be, and the named rules
-in `RULES` hold. A truncated stream is a violation, never an exception.
+(`provider_contracts.contract.rules`) hold, given the events as parsed here. A truncated
+stream is a violation, never an exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import tee
 from typing import Any
 
 import orjson
 
 from . import sse
 from .registry import StreamSpec
+from .rules import Chunk, run_stream
+from .rules.registry import Folded
 from .schemas import SchemaStore
 from .violations import Violation, excerpt, schema_violations
 
-__all__ = ["RULES", "EventData", "Rule", "StreamCheck", "StreamEvents", "check_stream"]
+__all__ = ["EventData", "StreamCheck", "check_stream"]
 
 
 EventData = tuple[int, str | None, Any]
-"""One data event as rules read it: its index in the stream, its `event:` name (typed
+"""One data event as it is parsed: its index in the stream, its `event:` name (typed
 streams; None for `data`-only ones), and its data parsed as JSON."""
-
-Rule = Callable[["StreamEvents"], Iterator[Violation]]
-
-
-@dataclass(frozen=True, slots=True)
-class StreamEvents:
-    """A stream's data events as sequence rules read them, each already validated.
-
-    `events` yields every event whose data parsed as JSON (not the terminator), in
-    order, once: the stream is read as the rule iterates, so no event outlives its turn
-    (a 100,000-event stream is never held in memory). A rule that must look twice
-    makes a `list()` of it. `errors` holds the positions (in `events` order) of error
-    events (an error key in a `data` stream's chunk, or `event: error`), each added
-    before its event is yielded; once `events` is exhausted it holds them all.
-    """
-
-    events: Iterator[EventData]
-    errors: set[int]
-
-    def is_error(self, position: int) -> bool:
-        return position in self.errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +54,7 @@ def check_stream(
     error_key: str | None = None,
     error_schema: Any = None,
     lines: list[str] | None = None,
+    fold: Folded | None = None,
 ) -> StreamCheck:
     """Check one `text/event-stream` body against a stream contract.
 
@@ -80,18 +62,19 @@ def check_stream(
     One pass over the lines frames the events (as `sse.parse` does), checks the
     terminator, parses each event's data once and validates it with validators looked
     up once per stream; the endpoint's named rules read the events as they pass
-    (`StreamEvents`); then the ends of the stream are checked.
+    (as `Chunk`s, kept only when the contract names rules); then the ends of the stream
+    are checked. `fold` checks the message a fold rule makes of a complete stream.
     """
     reader = _Reader(spec, store, error_key, error_schema)
     events = reader.events(_lines(text, lines))
-    rules = [RULES[name] for name in spec.rules]
-    from_rules: list[Violation] = []
-    if rules:
-        # One rule reads the stream as it is parsed; more share it through a buffer.
-        feeds = tee(events, len(rules)) if len(rules) > 1 else (events,)
-        for rule, feed in zip(rules, feeds, strict=True):
-            from_rules.extend(rule(StreamEvents(feed, reader.errors)))
-    for _ in events:  # whatever no rule read (or all of it, without rules)
+    chunks: list[Chunk] = []
+    if spec.rules:
+        errors = reader.errors  # each error's position is added before it is yielded
+        chunks = [
+            Chunk(index, name, value, position in errors)
+            for position, (index, name, value) in enumerate(events)
+        ]
+    for _ in events:  # whatever was not read for the rules (all of it, without rules)
         pass
     found = reader.found
     if reader.truncated:
@@ -103,7 +86,10 @@ def check_stream(
     if not reader.count:
         found.append(_sequence("the stream carries no data events"))
     found.extend(_ends(spec, reader))
-    found.extend(from_rules)
+    complete = not reader.truncated and (
+        spec.terminator is None or reader.terminated_at is not None
+    )
+    found.extend(run_stream(spec.rules, chunks, fold if complete and not reader.errors else None))
     return StreamCheck(
         violations=tuple(found),
         events=reader.count,
@@ -279,64 +265,3 @@ def _ends(spec: StreamSpec, reader: _Reader) -> Iterator[Violation]:
         yield _sequence(f"the last event must be {spec.last!r}, not {last[1]!r}", last[0])
     if spec.format == "typed" and errors and min(errors) != reader.yielded - 1:
         yield _sequence("events after an error event", reader.first_error)
-
-
-# --- named sequence rules ---------------------------------------------------------------
-
-
-def usage_chunk_last(stream: StreamEvents) -> Iterator[Violation]:
-    """A chunk with `choices: []` carries `usage`, and no content chunk comes after it.
-
-    OpenAI-compatible streams send token usage in a final chunk with no choices
-    (`stream_options.include_usage`); a consumer reads it as the end of the answer.
-    """
-    usage_at: int | None = None
-    errors = stream.errors
-    for position, (index, _, value) in enumerate(stream.events):
-        if type(value) is not dict or position in errors:
-            continue
-        choices = value.get("choices")
-        if choices:
-            if usage_at is not None:
-                yield _sequence(f"a content chunk after the usage chunk (event {usage_at})", index)
-        elif choices == []:
-            if not isinstance(value.get("usage"), dict):
-                yield _sequence("a chunk with `choices: []` carries no `usage`", index)
-            usage_at = index
-
-
-_BLOCK_EVENTS = ("content_block_start", "content_block_delta", "content_block_stop")
-
-
-def content_blocks_balanced(stream: StreamEvents) -> Iterator[Violation]:
-    """Content blocks open, change and close in order, once each, per `index`.
-
-    Anthropic streams a message as `content_block_start`, any `content_block_delta`s and
-    `content_block_stop` for each block index; a consumer that assembles blocks breaks
-    on a delta for a block never started or a block never stopped.
-    """
-    state: dict[Any, str] = {}
-    for event, name, value in stream.events:
-        if name not in _BLOCK_EVENTS:
-            continue
-        index = value.get("index") if isinstance(value, dict) else None
-        current = state.get(index)
-        if name == "content_block_start":
-            if current is not None:
-                yield _sequence(f"content block {index} started twice", event)
-            state[index] = "open"
-        elif current != "open":
-            what = "never started" if current is None else "already stopped"
-            yield _sequence(f"{name} for content block {index}, {what}", event)
-        elif name == "content_block_stop":
-            state[index] = "stopped"
-    if not stream.errors:
-        for index, current in state.items():
-            if current == "open":
-                yield _sequence(f"content block {index} is never stopped")
-
-
-RULES: dict[str, Rule] = {
-    "usage_chunk_last": usage_chunk_last,
-    "content_blocks_balanced": content_blocks_balanced,
-}

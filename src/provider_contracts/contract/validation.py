@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from .body import Body
 from .registry import Endpoint, SchemaRef
+from .rules import run_body
 from .schemas import SchemaStore, store_for
 from .streams import check_stream
 from .violations import Violation, excerpt, schema_violations
@@ -72,6 +73,7 @@ def _validate(
             error_key=branch.key if branch else None,
             error_schema=branch.schema if branch else None,
             lines=body.lines,
+            fold=_folded_check(endpoint, store),
         )
         return BodyResult(
             status=status,
@@ -140,7 +142,27 @@ def _json(
             status, body.kind, branch, (*found, _body_violation("body", message, body))
         )
     violations = tuple(schema_violations(store.validator(ref), body.value))
+    if branch == "success" and endpoint.rules:
+        violations += (*run_body(endpoint.rules, body.value),)
     return BodyResult(status, "json", branch, found + violations)
+
+
+def _folded_check(endpoint: Endpoint, store: SchemaStore) -> Any:
+    """How a stream folded into one message is checked: as the 200 answer of the endpoint
+    the stream contract names (its schema, and its rules but those the stream already ran
+    on every event)."""
+    target, spec = endpoint.folds_into, endpoint.stream
+    if target is None or spec is None:
+        return None
+    ref = target.schema_for(200)
+    rules = tuple(r for r in target.rules if r not in spec.rules)
+
+    def check(message: Any) -> Iterator[Violation]:
+        if ref is not None:
+            yield from schema_violations(store.validator(ref), message)
+        yield from run_body(rules, message)
+
+    return check
 
 
 def _wants_stream(endpoint: Endpoint, status: int) -> bool:

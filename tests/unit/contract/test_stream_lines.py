@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from provider_contracts.contract import sse, streams
 from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Endpoint, Registry
+from provider_contracts.contract.rules import RULES, Chunk, Rule
 from provider_contracts.contract.schemas import store_for
 from provider_contracts.contract.violations import Violation
 from support.paths import DATA
@@ -99,23 +100,22 @@ def test_a_cassette_stream_keeps_its_lines_and_joins_them_only_when_asked() -> N
     assert body.to_stored() == {"sse": lines}
 
 
-def test_rules_read_every_parsed_event_once_in_order_with_error_positions(
+def test_rules_read_every_parsed_event_in_order_with_error_positions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     endpoint = ENDPOINT
     assert endpoint.stream is not None
     seen: dict[str, list[Any]] = {"one": [], "two": []}
 
-    def recorder(name: str) -> streams.Rule:
-        def rule(stream: streams.StreamEvents) -> Any:
-            for position, event in enumerate(stream.events):
-                seen[name].append((event, stream.is_error(position)))
-            yield from ()
+    def recorder(name: str) -> Rule:
+        def check(chunks: list[Chunk]) -> Any:
+            seen[name].extend(((c.index, c.name, c.value), c.is_error) for c in chunks)
+            return ()
 
-        return rule
+        return Rule(name, "stream", "what", "why", "source", check)
 
-    monkeypatch.setitem(streams.RULES, "one", recorder("one"))
-    monkeypatch.setitem(streams.RULES, "two", recorder("two"))
+    monkeypatch.setitem(RULES, "one", recorder("one"))
+    monkeypatch.setitem(RULES, "two", recorder("two"))
     error = {"error": {"message": "upstream", "code": 502}}
     text = f": hi\n\ndata: {CHUNK}\n\ndata: oops\n\ndata: {json.dumps(error)}\n\ndata: [DONE]\n\n"
     for rules in (("one",), ("one", "two")):

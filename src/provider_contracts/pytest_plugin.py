@@ -8,10 +8,12 @@ endpoints it talks to and give its client a transport::
         client = httpx.Client(transport=contracts_transport, base_url=OPENROUTER)
         ...
 
-Fixtures: `contracts_transport` and `contracts_async_transport` (httpx transports),
-`contracts_respx` (a started respx router), `contracts_httpx` (an httpx-like namespace
-whose `Client` and `AsyncClient` use those transports: Stripe's `HTTPXClient` takes it
-as `_lib`), `contract_validator` (checks a response against a contract). A request that
+Fixtures: `contracts_transport` (one transport for httpx and httpx2 clients, sync and
+async; `contracts_async_transport` is the same object), `contracts_respx` (a started
+respx router; httpx only), `contracts_httpx` and `contracts_httpx2` (a namespace whose
+`Client` and `AsyncClient` are that library's, using the transport: Stripe's
+`HTTPXClient` takes one as `_lib`), `contract_validator` (checks a response against a
+contract). A request that
 no recording answers fails the test, naming the closest recorded request and what
 differed; nothing is ever sent.
 
@@ -45,7 +47,9 @@ if TYPE_CHECKING:
     from .assertions import ContractValidator
     from .consumers.session import Learning
     from .live.forward import Forwarder, Scratch
+    from .live.transports import LiveTransport
     from .replay.playback import Recording, Replayer, Selection
+    from .replay.transports import ReplayTransport
 
 MARKER = "contract"
 MARKER_HELP = (
@@ -369,61 +373,73 @@ def _shown(marker: pytest.Mark) -> str:
     return f"({', '.join(parts)})"
 
 
-@pytest.fixture
-def contracts_transport(request: pytest.FixtureRequest) -> httpx.BaseTransport:
-    """An httpx transport answering from the marked endpoints' cassettes (live: the provider)."""
+def _transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTransport:
     exchange = _exchange(request)
     from .live.transports import LiveTransport
-    from .replay import transports
+    from .replay.transports import ReplayTransport
 
     if exchange.forwarder is not None:
         return LiveTransport(exchange.forwarder)
     assert exchange.replayer is not None
-    return transports.ReplayTransport(exchange.replayer)
+    return ReplayTransport(exchange.replayer)
 
 
 @pytest.fixture
-def contracts_async_transport(request: pytest.FixtureRequest) -> httpx.AsyncBaseTransport:
-    """`contracts_transport` for `httpx.AsyncClient`."""
-    exchange = _exchange(request)
-    from .live.transports import AsyncLiveTransport
-    from .replay import transports
+def contracts_transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTransport:
+    """A transport answering from the marked endpoints' cassettes (live: the provider), for
+    httpx and httpx2 clients, sync and async: `httpx2.Client(transport=...)` for anthropic."""
+    return _transport(request)
 
-    if exchange.forwarder is not None:
-        return AsyncLiveTransport(exchange.forwarder)
-    assert exchange.replayer is not None
-    return transports.AsyncReplayTransport(exchange.replayer)
+
+@pytest.fixture
+def contracts_async_transport(
+    contracts_transport: ReplayTransport | LiveTransport,
+) -> ReplayTransport | LiveTransport:
+    """`contracts_transport` itself (it serves async clients too); kept for older tests."""
+    return contracts_transport
 
 
 class ContractsHttpx:
-    """An httpx-like namespace whose clients use the test's contracts transports.
+    """An httpx-like namespace whose clients use the test's contracts transport.
 
-    `Client(**kwargs)` and `AsyncClient(**kwargs)` are httpx's, with `transport=` set; SDKs
-    that build their own httpx clients from a module they are given (Stripe's
-    `HTTPXClient(_lib=...)`) get the replay through it.
+    `Client(**kwargs)` and `AsyncClient(**kwargs)` are the library's own (`httpx` or
+    `httpx2`), with `transport=` set; SDKs that build their own clients from a module they
+    are given (Stripe's `HTTPXClient(_lib=...)`) get the replay through it.
     """
 
     def __init__(
-        self, transport: httpx.BaseTransport, async_transport: httpx.AsyncBaseTransport
+        self,
+        transport: ReplayTransport | LiveTransport,
+        async_transport: ReplayTransport | LiveTransport | None = None,
+        lib: str = "httpx",
     ) -> None:
-        import httpx
+        from .replay.transports import library
 
-        self.Client = functools.partial(httpx.Client, transport=transport)
-        self.AsyncClient = functools.partial(httpx.AsyncClient, transport=async_transport)
+        module = library(lib)
+        self.Client = functools.partial(module.Client, transport=transport)
+        self.AsyncClient = functools.partial(
+            module.AsyncClient, transport=async_transport or transport
+        )
 
 
 @pytest.fixture
-def contracts_httpx(
-    contracts_transport: httpx.BaseTransport,
-    contracts_async_transport: httpx.AsyncBaseTransport,
-) -> ContractsHttpx:
-    """`Client` and `AsyncClient` bound to the contracts transports."""
-    return ContractsHttpx(contracts_transport, contracts_async_transport)
+def contracts_httpx(contracts_transport: ReplayTransport | LiveTransport) -> ContractsHttpx:
+    """httpx's `Client` and `AsyncClient` bound to the contracts transport."""
+    return ContractsHttpx(contracts_transport)
+
+
+@pytest.fixture
+def contracts_httpx2(contracts_transport: ReplayTransport | LiveTransport) -> ContractsHttpx:
+    """httpx2's `Client` and `AsyncClient` bound to the contracts transport (needs httpx2)."""
+    return ContractsHttpx(contracts_transport, lib="httpx2")
 
 
 @pytest.fixture
 def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
-    """A started respx router whose route `contracts` answers from the cassettes."""
+    """A started respx router whose route `contracts` answers from the cassettes.
+
+    httpx only: respx does not see httpx2 clients (anthropic, openai's default), whose
+    requests would go out unmocked; give those `contracts_transport` instead."""
     settings = request.config.stash[_SETTINGS]
     if settings.live:
         pytest.skip(RESPX_IS_REPLAY_ONLY)
@@ -436,7 +452,9 @@ def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter
 
     def answer(sent: httpx.Request) -> httpx.Response:
         content_type = sent.headers.get("content-type")
-        return to_response(replayer.answer(sent.method, str(sent.url), sent.read(), content_type))
+        recording = replayer.answer(sent.method, str(sent.url), sent.read(), content_type)
+        response: httpx.Response = to_response(recording, "httpx")
+        return response
 
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
         router.route(name="contracts").mock(side_effect=answer)

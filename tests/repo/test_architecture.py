@@ -59,7 +59,6 @@ def test_every_room_says_what_it_owns_and_may_import(room: str) -> None:
     assert "May import:" in doc, f"{room}/__init__.py: say what the room may import"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: drift/core, replay/server still to be split")
 def test_no_module_is_a_room_of_its_own() -> None:
     long = {
         str(p.relative_to(PACKAGE)): n

@@ -16,7 +16,7 @@ def test_the_plugin_example_passes(pytester: pytest.Pytester) -> None:
     (code,) = re.findall(r"```python\n(.*?)```", README, flags=re.S)
     pytester.makepyfile(test_example=code)
     result = pytester.runpytest(f"--contracts-root={REPO}", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=3)
 
 
 def test_the_two_commands_are_there() -> None:

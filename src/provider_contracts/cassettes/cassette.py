@@ -23,6 +23,7 @@ from ..errors import CassetteError
 from ..files import display, read_bytes, write_atomic
 
 __all__ = [
+    "WIRE_HEADERS",
     "Cassette",
     "Interaction",
     "RecordedRequest",
@@ -36,6 +37,11 @@ __all__ = [
 ]
 
 _FIX = "re-record it with `contracts record`, or restore it from git"
+# Headers that describe the bytes on the wire, not a body as stored (decoded, whole): they
+# are dropped wherever a stored body is sent again (replay, forwarding, the caller).
+WIRE_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
+)
 
 
 # Not frozen: a frozen dataclass's __init__ pays object.__setattr__ per field, half the

@@ -111,9 +111,10 @@ class Endpoint:
         return _by_status(self.headers, status)
 
     def is_error_body(self, value: Any) -> bool:
-        """Whether a parsed body took the error branch (carries its key), whatever the status."""
-        key = self.error_branch.key if self.error_branch else None
-        return key is not None and isinstance(value, dict) and key in value
+        """Whether a JSON body is this endpoint's error body, the one that may arrive under
+        a success status (an object with the error branch's key); False without a branch."""
+        branch = self.error_branch
+        return branch is not None and isinstance(value, dict) and branch.key in value
 
 
 @dataclass(frozen=True, slots=True)

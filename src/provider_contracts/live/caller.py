@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from ..cassettes.cassette import Interaction, RecordedRequest, RecordedResponse
+from ..cassettes.cassette import WIRE_HEADERS, Interaction, RecordedRequest, RecordedResponse
 from ..contract import sse
 from ..contract.body import Body
 from ..contract.registry import Provider
@@ -57,10 +57,6 @@ NO_STRIPE_SDK = (
 )
 PROBE_NAME = "the contract's probe, recorded live"
 SDK_PROVIDERS = frozenset({"stripe"})
-# Headers that describe the bytes on the wire, not the body as stored (decoded, whole).
-_WIRE = frozenset(
-    {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +328,7 @@ class Caller:
                 kept[label] = (*kept.get(label, ()), value)
         response_headers: dict[str, tuple[str, ...]] = {}
         for name, value in answer.headers:
-            if name.lower() not in _WIRE:
+            if name.lower() not in WIRE_HEADERS:
                 response_headers[name] = (*response_headers.get(name, ()), value)
         content_type = request.headers.get("content-type")
         return Interaction(

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..cassettes.cassette import (
+    WIRE_HEADERS,
     Cassette,
     Interaction,
     RecordedRequest,
@@ -37,7 +38,7 @@ from ..errors import ContractError, UnmatchedRequest
 from ..files import write_atomic
 from ..project import Project
 from ..replay.matching import Candidate, Miss, RequestShape, Route, base_path, match
-from ..replay.playback import HOP_HEADERS, Recording, event_chunks
+from ..replay.playback import Recording, event_chunks
 from .credentials import auth_headers, key_for
 
 __all__ = ["BASE_URL_VAR", "Broken", "Forwarder", "Outgoing", "Scratch", "base_url_for"]
@@ -220,7 +221,7 @@ class Forwarder:
         body = Body.from_raw(content, content_type)
         masker = Masker([outgoing.secret])
         redacted = {name.lower() for name in provider.redact.get("headers", ())}
-        replayed = tuple((k, v) for k, v in headers if k.lower() not in HOP_HEADERS | redacted)
+        replayed = tuple((k, v) for k, v in headers if k.lower() not in WIRE_HEADERS | redacted)
         interaction = scrub_interaction(
             Interaction(
                 index=0,

@@ -1,79 +1,118 @@
-"""httpx transports for live mode: each request goes to the provider, key added, and its
-answer is checked against its contract and kept (scrubbed) before the client sees it."""
+"""Transports for live mode: each request goes to the provider, key added, and its answer
+is checked against its contract and kept (scrubbed) before the client sees it.
+
+Like the replay transport, one object serves httpx and httpx2 clients, sync and async:
+the request is sent by a transport of the request's own library and answered with a
+response of that library.
+"""
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
-from ..replay.transports import to_response
+from ..replay.transports import Library, Request, library, library_of, to_response
 from .forward import Forwarder, Outgoing
 
 __all__ = ["AsyncLiveTransport", "LiveTransport"]
 
 
-class LiveTransport(httpx.BaseTransport):
+class LiveTransport:
     """Sends each request to the provider (key added), checks the answer against its
-    contract, and hands it on; `inner` is the transport that really sends."""
+    contract, and hands it on.
 
-    def __init__(self, forwarder: Forwarder, inner: httpx.BaseTransport | None = None) -> None:
+    `inner` is the transport that really sends (any library's, sync or async, matching
+    the clients it will serve); by default one of the request's library, made when first
+    needed.
+    """
+
+    def __init__(self, forwarder: Forwarder, inner: Any = None) -> None:
         self.forwarder = forwarder
-        self.inner = inner or httpx.HTTPTransport()
+        self.inner = inner
+        self._made: dict[tuple[Library, bool], Any] = {}
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def _sender(self, lib: Library, asynchronous: bool) -> Any:
+        if self.inner is not None:
+            return self.inner
+        key = (lib, asynchronous)
+        if key not in self._made:
+            module = library(lib)
+            made = module.AsyncHTTPTransport() if asynchronous else module.HTTPTransport()
+            self._made[key] = made
+        return self._made[key]
+
+    def handle_request(self, request: Request) -> Any:
+        lib = library_of(request)
         body = request.read()
-        outgoing, sent = _forwarded(self.forwarder, request, body)
-        response = self.inner.handle_request(sent)
+        outgoing, sent = _forwarded(self.forwarder, request, body, lib)
+        response = self._sender(lib, False).handle_request(sent)
         try:
             content = response.read()
         finally:
             response.close()
-        return _answered(self.forwarder, outgoing, response, content)
+        return _answered(self.forwarder, outgoing, response, content, lib)
 
-    def close(self) -> None:
-        self.inner.close()
-
-
-class AsyncLiveTransport(httpx.AsyncBaseTransport):
-    """`LiveTransport` for `httpx.AsyncClient`."""
-
-    def __init__(self, forwarder: Forwarder, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self.forwarder = forwarder
-        self.inner = inner or httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: Request) -> Any:
+        lib = library_of(request)
         body = await request.aread()
-        outgoing, sent = _forwarded(self.forwarder, request, body)
-        response = await self.inner.handle_async_request(sent)
+        outgoing, sent = _forwarded(self.forwarder, request, body, lib)
+        response = await self._sender(lib, True).handle_async_request(sent)
         try:
             content = await response.aread()
         finally:
             await response.aclose()
-        return _answered(self.forwarder, outgoing, response, content)
+        return _answered(self.forwarder, outgoing, response, content, lib)
+
+    def close(self) -> None:
+        for (_, asynchronous), made in self._made.items():
+            if not asynchronous:
+                made.close()
+        if self.inner is not None and hasattr(self.inner, "handle_request"):
+            self.inner.close()
 
     async def aclose(self) -> None:
-        await self.inner.aclose()
+        for (_, asynchronous), made in self._made.items():
+            if asynchronous:
+                await made.aclose()
+        if self.inner is not None and hasattr(self.inner, "handle_async_request"):
+            await self.inner.aclose()
+
+    def __enter__(self) -> LiveTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> LiveTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+# The same class: it serves async clients too. The name stays for code written before.
+AsyncLiveTransport = LiveTransport
 
 
 def _forwarded(
-    forwarder: Forwarder, request: httpx.Request, body: bytes
-) -> tuple[Outgoing, httpx.Request]:
+    forwarder: Forwarder, request: Request, body: bytes, lib: Library
+) -> tuple[Outgoing, Any]:
     """The request as the provider gets it: its real URL and the key's header added."""
     outgoing = forwarder.prepare(
         request.method, str(request.url), body, list(request.headers.multi_items())
     )
-    sent = httpx.Request(
+    sent = library(lib).Request(
         request.method,
         outgoing.url,
         headers=outgoing.headers,
         content=body,
-        extensions=request.extensions,
+        extensions=getattr(request, "extensions", {}),
     )
     return outgoing, sent
 
 
 def _answered(
-    forwarder: Forwarder, outgoing: Outgoing, response: httpx.Response, content: bytes
-) -> httpx.Response:
+    forwarder: Forwarder, outgoing: Outgoing, response: Any, content: bytes, lib: Library
+) -> Any:
     """The provider's answer checked and kept by the forwarder, handed back for replay."""
     recording = forwarder.received(
         outgoing,
@@ -82,4 +121,4 @@ def _answered(
         list(response.headers.multi_items()),
         content,
     )
-    return to_response(recording)
+    return to_response(recording, lib)

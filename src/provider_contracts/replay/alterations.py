@@ -23,6 +23,7 @@ every JSON data event of a stream.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -263,7 +264,12 @@ def _retype(value: Any, target: str | None) -> Any:
             type(None): "string",
         }[type(value)]
     if target == "string":
-        return value if isinstance(value, str) else orjson.dumps(value).decode()
+        if isinstance(value, str):
+            return value
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # an integer beyond 64 bits, which orjson does not write
+            return json.dumps(value)
     if target in ("integer", "number"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return int(value) if target == "integer" else float(value)

@@ -19,6 +19,10 @@ were named and the interactions recorded. So a test's own prompt gets the record
 answer, and a request recorded with an error (a Stripe call without `line_items`) gets
 that error. When none agrees, the closest one is named with what differed, so the test's
 author sees why.
+
+That is the `strict` policy, the test transports'. The replay server uses the same
+matcher with the `lenient` policy (`match(..., policy="lenient")`): it never refuses a
+request on a served method and path, and answers a recorded error only when asked for.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
@@ -37,6 +41,7 @@ __all__ = [
     "Candidate",
     "Difference",
     "Miss",
+    "Policy",
     "RequestShape",
     "Route",
     "base_path",
@@ -45,6 +50,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Policy = Literal["strict", "lenient"]
 
 UNMATCHED = "no recorded interaction answers {method} {url}"
 CLOSEST = "closest recorded request: {label}"
@@ -217,15 +223,29 @@ class Miss(Generic[T]):
         return "\n".join(lines)
 
 
-def match(candidates: Sequence[Candidate[T]], request: RequestShape) -> Candidate[T] | Miss[T]:
-    """The candidate that answers the request, or a `Miss` naming the closest one."""
+def match(
+    candidates: Sequence[Candidate[T]], request: RequestShape, policy: Policy = "strict"
+) -> Candidate[T] | Miss[T]:
+    """The candidate that answers the request, or a `Miss` naming the closest one.
+
+    `strict` (the test transports): the method, the path and streaming must agree, and a
+    request recorded exactly as made gets its own answer, even an error. `lenient` (the
+    replay server): only the method and the path must agree; a candidate that streams as
+    asked comes first, then a success, then one recorded with exactly this request, then
+    the first recorded; so a client making an ordinary request gets an ordinary answer.
+    """
     best: Candidate[T] | None = None
-    best_rank = (False, False, 0)
+    best_rank: tuple[bool, bool, bool, int] = (False, False, False, 0)
     for candidate in candidates:
-        if _hard(candidate, request):
+        hard = _hard(candidate, request)
+        if hard and (policy == "strict" or any(d.part != "stream" for d in hard)):
             continue
         equal, differing = _compare(candidate.recorded, request)
-        rank = (candidate.recorded is not None and not differing, candidate.preferred, equal)
+        exact = candidate.recorded is not None and not differing
+        if policy == "strict":
+            rank = (exact, candidate.preferred, True, equal)
+        else:
+            rank = (not hard, candidate.preferred, exact, 0)
         if best is None or rank > best_rank:
             best, best_rank = candidate, rank
     if best is not None:

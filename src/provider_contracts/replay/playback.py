@@ -13,25 +13,29 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cassettes.cassette import Interaction, cassette_paths, header, read
+from ..cassettes.cassette import WIRE_HEADERS, Interaction, cassette_paths, header, read
 from ..contract.registry import Endpoint
 from ..contract.sse import split_events
 from ..errors import CassetteError, InputError, UnmatchedRequest
 from ..files import display
 from ..project import Project
-from .matching import Candidate, Miss, RequestShape, Route, match
+from .matching import Candidate, Miss, Policy, RequestShape, Route, match
 
-__all__ = ["Recording", "Replayer", "Selection", "candidates", "event_chunks", "recordings"]
+__all__ = [
+    "Recording",
+    "Replayer",
+    "Selection",
+    "candidates",
+    "event_chunks",
+    "pick",
+    "recordings",
+]
 
 NO_CASSETTE = (
     "{endpoint}: no cassette to replay ({path} does not exist); record it with "
     "`contracts record {provider} --endpoint {name}`"
 )
 NO_INTERACTION = "interaction={wanted!r}: {endpoint} has no such interaction; it has {known}"
-# Headers that describe the bytes as they were sent, not the body as it is replayed.
-HOP_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
-)
 _DEFAULT_TYPE = {"json": "application/json", "sse": "text/event-stream"}
 
 
@@ -91,9 +95,7 @@ def recordings(path: Path, endpoint: Endpoint) -> tuple[Recording, ...]:
 
 def _prepare(endpoint: Endpoint, path: Path, interaction: Interaction) -> Recording:
     request, response = interaction.request, interaction.response
-    error_key = endpoint.error_branch.key if endpoint.error_branch else None
-    body = response.body.value
-    success = 200 <= response.status < 300 and not (isinstance(body, dict) and error_key in body)
+    success = 200 <= response.status < 300 and not endpoint.is_error_body(response.body.value)
     if request.body.kind == "json":
         value = request.body.value
         shape = RequestShape.from_fields(
@@ -106,7 +108,7 @@ def _prepare(endpoint: Endpoint, path: Path, interaction: Interaction) -> Record
     headers = [
         (name, value)
         for name, values in response.headers.items()
-        if name.lower() not in HOP_HEADERS
+        if name.lower() not in WIRE_HEADERS
         for value in values
     ]
     if header(response.headers, "content-type") is None and response.body.kind in _DEFAULT_TYPE:
@@ -146,12 +148,13 @@ def candidates(workspace: Project, selections: Iterable[Selection]) -> list[Cand
             )
         chosen = [r for path in paths for r in recordings(path, endpoint)]
         if selection.interaction is not None:
-            chosen = _pick(chosen, selection.interaction, endpoint.id)
+            chosen = pick(chosen, selection.interaction, endpoint.id)
         found.extend(Candidate(route, r.request, r.label, r, r.success) for r in chosen)
     return found
 
 
-def _pick(items: Sequence[Recording], wanted: str | int, endpoint: str) -> list[Recording]:
+def pick(items: Sequence[Recording], wanted: str | int, endpoint: str) -> list[Recording]:
+    """The one recording asked for by index or name; an `InputError` naming those that exist."""
     if isinstance(wanted, int) and not isinstance(wanted, bool):
         picked = [items[wanted]] if -len(items) <= wanted < len(items) else []
     else:
@@ -168,12 +171,17 @@ def _pick(items: Sequence[Recording], wanted: str | int, endpoint: str) -> list[
 class Replayer:
     """Answers a test's requests from recordings, and keeps what it could not answer.
 
+    The policy is `strict` (see `matching.match`): a request that agrees with no recording
+    is refused, so that a test never passes on an answer meant for another request.
     `rewrite`, when set, changes each answer on its way out (learning a consumer mutates
     answers through it); `answered` keeps the recordings as they are.
     """
 
-    def __init__(self, candidates: Sequence[Candidate[Recording]]) -> None:
+    def __init__(
+        self, candidates: Sequence[Candidate[Recording]], policy: Policy = "strict"
+    ) -> None:
         self.candidates = tuple(candidates)
+        self.policy: Policy = policy
         self.answered: list[Recording] = []
         self.misses: list[Miss[Recording]] = []
         self.rewrite: Callable[[Recording], Recording] | None = None
@@ -183,7 +191,7 @@ class Replayer:
     ) -> Recording:
         """The recording for this request; `UnmatchedRequest` (and a kept miss) if none."""
         shape = RequestShape.parse(method, url, body, content_type)
-        found = match(self.candidates, shape)
+        found = match(self.candidates, shape, self.policy)
         if isinstance(found, Miss):
             self.misses.append(found)
             raise UnmatchedRequest(found.message)

@@ -1,28 +1,74 @@
-"""httpx transports that answer from cassettes.
+"""Transports that answer from cassettes, for httpx and httpx2 clients, sync and async.
 
-Give one to any httpx client (`httpx.Client(transport=...)`), and so to every SDK that
-takes an httpx client. A replay transport has no transport behind it: a request no
-recording answers raises `UnmatchedRequest` and never leaves the process. Streamed
-bodies come back event by event, as a provider sends them.
+Give one to any client (`httpx.Client(transport=...)`, `httpx2.AsyncClient(transport=...)`),
+and so to every SDK that takes such a client: openai 3.x takes either library, anthropic
+2.x only httpx2. A replay transport has no transport behind it: a request no recording
+answers raises `UnmatchedRequest` and never leaves the process. Streamed bodies come back
+event by event, as a provider sends them.
+
+httpx2 is Pydantic's fork of httpx under another name: the same transport interface, but
+other classes. A client of either library checks only the response it gets back, so one
+transport serves both by answering each request with a response of the request's own
+library. It subclasses neither library's `BaseTransport` on purpose: anthropic refuses
+any object with an `httpx` class in its ancestry. httpx2 is imported only when a client
+of it sends a request.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import AsyncIterator, Iterator, Sequence
+from types import ModuleType
+from typing import Any, Literal, Protocol
 
-import httpx
-
+from .faults import Canned
 from .playback import Recording, Replayer
+from .state import paged
 
 __all__ = [
+    "LIBRARIES",
     "AsyncReplayTransport",
-    "EventStream",
+    "Library",
     "ReplayTransport",
+    "library",
+    "library_of",
     "to_response",
 ]
 
+Library = Literal["httpx", "httpx2"]
+LIBRARIES: tuple[Library, ...] = ("httpx", "httpx2")
+NOT_A_CLIENT_LIBRARY = "{name!r} is not a client library this transport serves (httpx, httpx2)"
 
-class EventStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+
+class Request(Protocol):
+    """A request of either library, as far as a transport reads it."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> Any: ...
+    @property
+    def headers(self) -> Any: ...
+    def read(self) -> bytes: ...
+    async def aread(self) -> bytes: ...
+
+
+@functools.cache
+def library(name: str) -> ModuleType:
+    """`httpx` or `httpx2`, imported when first asked for."""
+    if name not in LIBRARIES:
+        raise ValueError(NOT_A_CLIENT_LIBRARY.format(name=name))
+    return importlib.import_module(name)
+
+
+def library_of(request: object) -> Library:
+    """The library a request (or response) comes from: its class's top-level module."""
+    name = type(request).__module__.partition(".")[0]
+    return "httpx2" if name == "httpx2" else "httpx"
+
+
+class _Chunks:
     """A body delivered in chunks, one per server-sent event."""
 
     def __init__(self, chunks: Sequence[bytes]) -> None:
@@ -36,17 +82,26 @@ class EventStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield chunk
 
 
-def to_response(recording: Recording) -> httpx.Response:
-    """The recorded response as httpx hands it to a client: a stream, for an event stream."""
+@functools.cache
+def _event_stream(name: Library) -> type[_Chunks]:
+    # The clients assert that a response's stream is one of their own byte streams.
+    lib = library(name)
+    return type("EventStream", (_Chunks, lib.SyncByteStream, lib.AsyncByteStream), {})
+
+
+def to_response(recording: Recording | Canned, lib: Library = "httpx") -> Any:
+    """The recorded response as the client's library hands it over: a stream, for an
+    event stream. `lib` is the library of the request being answered."""
+    module = library(lib)
     extensions = {"reason_phrase": recording.reason.encode("ascii", "replace")}
     if recording.events is not None:
-        return httpx.Response(
+        return module.Response(
             recording.status,
             headers=list(recording.headers),
-            stream=EventStream(recording.events),
+            stream=_event_stream(lib)(recording.events),
             extensions=extensions,
         )
-    return httpx.Response(
+    return module.Response(
         recording.status,
         headers=list(recording.headers),
         content=recording.content,
@@ -54,29 +109,50 @@ def to_response(recording: Recording) -> httpx.Response:
     )
 
 
-class ReplayTransport(httpx.BaseTransport):
-    """Answers from the cassettes of the replayed endpoints; sends nothing anywhere."""
+class ReplayTransport:
+    """Answers from the cassettes of the replayed endpoints; sends nothing anywhere.
+
+    One object serves `httpx.Client`, `httpx.AsyncClient`, `httpx2.Client` and
+    `httpx2.AsyncClient`.
+    """
 
     def __init__(self, replayer: Replayer) -> None:
         self.replayer = replayer
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
+    def handle_request(self, request: Request) -> Any:
+        return self._answer(request, request.read())
+
+    async def handle_async_request(self, request: Request) -> Any:
+        return self._answer(request, await request.aread())
+
+    def _answer(self, request: Request, body: bytes) -> Any:
+        url = str(request.url)
         recording = self.replayer.answer(
-            request.method, str(request.url), body, request.headers.get("content-type")
+            request.method, url, body, request.headers.get("content-type")
         )
-        return to_response(recording)
+        if request.method == "GET":  # a list answers the page asked for
+            pool = [c.payload for c in self.replayer.candidates]
+            return to_response(paged(recording, pool, url), library_of(request))
+        return to_response(recording, library_of(request))
+
+    def close(self) -> None:
+        """Nothing to release: no connection is ever opened."""
+
+    async def aclose(self) -> None:
+        """Nothing to release: no connection is ever opened."""
+
+    def __enter__(self) -> ReplayTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> ReplayTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
-class AsyncReplayTransport(httpx.AsyncBaseTransport):
-    """`ReplayTransport` for `httpx.AsyncClient`."""
-
-    def __init__(self, replayer: Replayer) -> None:
-        self.replayer = replayer
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        recording = self.replayer.answer(
-            request.method, str(request.url), body, request.headers.get("content-type")
-        )
-        return to_response(recording)
+# The same class: it serves async clients too. The name stays for code written before.
+AsyncReplayTransport = ReplayTransport

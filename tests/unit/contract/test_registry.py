@@ -135,3 +135,14 @@ def test_a_missing_contracts_folder_is_an_input_error(tmp_path: Path) -> None:
 def test_find_root_walks_up_to_the_folder_with_contracts(sample: Path) -> None:
     assert find_root(sample / "cassettes" / "acme") == sample.resolve()
     assert find_root(Path("/")) == Path("/")
+
+
+def test_an_error_body_is_an_object_with_the_error_branch_key(sample: Path) -> None:
+    registry = Registry.load(sample / "contracts")
+    chat = registry.endpoint("acme/chat")
+    assert chat.error_branch is not None
+    key = chat.error_branch.key
+    assert chat.is_error_body({key: {"message": "no"}})
+    assert not chat.is_error_body({"id": "x"})
+    assert not chat.is_error_body([{key: 1}])
+    assert not chat.is_error_body(None)

@@ -445,6 +445,23 @@ def test_a_report_reads_back_what_verify_wrote(tmp_path: Path) -> None:
     assert entry.drift[0].path == "data[].pricing.prompt" and entry.drift[0].severity == "breaking"
 
 
+def test_a_report_reads_back_each_finding_as_written(tmp_path: Path) -> None:
+    root = Finding("", "type_changed", "JSON", "event-stream", "breaking", "the body changed kind")
+    written = EndpointResult("openrouter/models", "fail", drift=(BREAKING, root))
+    (entry,) = read_report(_write(tmp_path, "r", written)).endpoints
+    assert entry.drift == (BREAKING, root)
+
+
+def test_a_finding_of_a_severity_this_version_does_not_know_blocks(tmp_path: Path) -> None:
+    doc = _valid()
+    doc["endpoints"][0]["drift"] = [{"path": "", "change": "reshaped", "severity": "seismic"}]
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(doc))
+    result = evaluate([read_report(path)], ["openrouter/models"], now=NOW)
+    assert result.exit_code == 1
+    assert _lines(result)[0].startswith("openrouter/models: breaking drift at / (absent -> absent)")
+
+
 def _valid() -> dict[str, Any]:
     result = VerifyResult(NOW, NOW, "live", (_ok("openrouter/models"),))
     return json.loads(json_report.render(result))  # type: ignore[no-any-return]

@@ -305,3 +305,34 @@ def test_a_project_server_serves_every_provider_unless_told(root: Path) -> None:
 def test_alterations_may_be_given_as_specs(root: Path) -> None:
     with ReplayServer.at(root, ["openrouter"], ["status:418*1"]) as server:
         assert httpx.get(server.base_url("openrouter") + "/key").status_code == 418
+
+
+def test_an_unknown_interaction_index_is_refused_naming_those_that_exist(base: str) -> None:
+    response = httpx.get(base + "/credits", headers={INTERACTION_HEADER: "99"})
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert "\n" not in message
+    assert message.startswith("interaction=99: openrouter/credits has no such interaction")
+    assert "0" in message.partition("it has")[2]
+
+
+def test_an_interaction_may_be_asked_for_by_name(root: Path, base: str) -> None:
+    recorded = read(root / "cassettes" / "openrouter" / "credits.json").interactions
+    named = next(i for i in recorded if i.name)
+    response = httpx.get(base + "/credits", headers={INTERACTION_HEADER: named.name})
+    assert response.status_code == named.response.status
+
+
+def test_a_stream_asked_of_an_endpoint_that_does_not_stream_is_answered_anyway(
+    server: ReplayServer,
+) -> None:
+    url = server.base_url("stripe") + "/events"
+    response = httpx.request("GET", url, json={"stream": True})
+    assert response.status_code == 200
+
+
+def test_the_request_log_is_a_ring_of_the_last_requests(root: Path) -> None:
+    with ReplayServer.at(root, ["openrouter"], history=2) as server:
+        for path in ("/key", "/credits", "/models"):
+            httpx.get(server.base_url("openrouter") + path)
+        assert [e.path for e in server.exchanges] == ["/api/v1/credits", "/api/v1/models"]

@@ -1,0 +1,271 @@
+"""The replay server's HTTP side: reading a request, writing the chosen answer, and the
+faults that happen at the socket (a hang, a reset, a stream cut halfway).
+
+What to answer is decided by the server (`provider_contracts.replay.server`), reached
+through the small `Answering` protocol, so that this module stays the leaf.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import select
+import socket
+import struct
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import orjson
+
+from ..contract.registry import Endpoint
+from ..errors import InputError
+from .alterations import BODY_ACTIONS, Alteration, alter_body
+from .faults import Canned
+from .playback import Recording
+
+__all__ = ["BACKLOG", "NO_CASSETTE", "NO_ROUTE", "Answering", "Exchange", "Handler", "Listening"]
+
+BACKLOG = 128  # connections waiting to be accepted; the standard library's 5 refuses bursts
+NO_ROUTE = "no cassette answers {method} {path}; this server replays: {known}"
+NO_CASSETTE = "{endpoint} has no cassette to replay; record it with `contracts record {provider}`"
+_DATA_LINE = re.compile(r"^data:[^\r\n]*", re.M)
+
+Headers = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request the server answered, as its log line says it."""
+
+    method: str
+    path: str
+    endpoint: str | None
+    interaction: int | None
+    status: int | None  # None when the server did not answer (hang, reset)
+    altered: tuple[str, ...]
+
+    def __str__(self) -> str:
+        served = f" -> {self.endpoint}#{self.interaction}" if self.endpoint else ""
+        status = str(self.status) if self.status is not None else "no answer"
+        altered = f" (altered: {', '.join(self.altered)})" if self.altered else ""
+        return f"{self.method} {self.path}{served} {status}{altered}"
+
+
+class Answering(Protocol):
+    """What the handler asks of the replay server."""
+
+    stopping: threading.Event
+
+    def choose(
+        self, method: str, target: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[Endpoint, Recording | Canned | None] | None: ...
+    def known(self) -> list[str]: ...
+    def record(self, exchange: Exchange) -> None: ...
+    def fired(self, endpoint_id: str) -> list[Alteration]: ...
+    def fault(self, endpoint: Endpoint, alteration: Alteration) -> Canned: ...
+
+
+class Listening(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = BACKLOG
+
+    def __init__(self, address: tuple[str, int], handler: type[Handler], replay: Answering) -> None:
+        self.replay = replay
+        super().__init__(address, handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; with Nagle on, the body waits for the
+    # client's delayed ACK (about 40 ms per small answer).
+    disable_nagle_algorithm = True
+    server: Listening
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests are logged by the server's `record`, without headers or query values."""
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _answer(self) -> None:
+        replay = self.server.replay
+        path = urlsplit(self.path).path
+        raw = self._read_body()
+        request_headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            chosen = replay.choose(self.command, self.path, raw, request_headers)
+        except InputError as exc:
+            replay.record(Exchange(self.command, path, None, None, 400, ()))
+            self._refuse(400, str(exc), "invalid_request_error")
+            return
+        if chosen is None:
+            known = ", ".join(replay.known())
+            replay.record(Exchange(self.command, path, None, None, 404, ()))
+            self._refuse(404, NO_ROUTE.format(method=self.command, path=path, known=known))
+            return
+        endpoint, recording = chosen
+        fired = replay.fired(endpoint.id)
+        names = tuple(str(a) for a in fired)
+        fault = next((a for a in fired if a.replaces_answer), None)
+        delay = sum(a.seconds or 0.0 for a in fired if a.action == "slow")
+
+        # Each answer is recorded before its bytes leave, so that a client that has read
+        # the answer finds it in the log.
+        def done(status: int | None, index: int | None = None) -> None:
+            replay.record(Exchange(self.command, path, endpoint.id, index, status, names))
+
+        if fault is not None and fault.action == "hang":
+            done(None)
+            self._hang(replay.stopping)
+            return
+        if fault is not None and fault.action == "reset":
+            done(None)
+            self._reset()
+            return
+        if fault is not None and fault.action == "status":
+            canned = replay.fault(endpoint, fault)
+            done(canned.status)
+            self._send(canned.status, canned.reason, canned.headers, canned.content)
+            return
+        if recording is None:
+            done(404)
+            self._refuse(404, NO_CASSETTE.format(endpoint=endpoint.id, provider=endpoint.provider))
+            return
+        if isinstance(recording, Canned):
+            done(recording.status)
+            self._send(recording.status, recording.reason, recording.headers, recording.content)
+            return
+        headers = list(recording.headers)
+        for alteration in fired:
+            if alteration.action == "echo":
+                echoed = request_headers.get(alteration.header.lower(), "")
+                headers.append((f"X-Echo-{alteration.header}", echoed))
+        altering = [a for a in fired if a.action in BODY_ACTIONS]
+        if recording.events is not None:
+            cut = next((a for a in fired if a.action == "cut"), None)
+            events = [chunk.decode("utf-8") for chunk in recording.events]
+            if altering:
+                events = [_alter_event(e, altering, request_headers) for e in events]
+            if cut is not None:
+                events = _cut(events, cut.events)
+            done(recording.status, recording.interaction.index)
+            self._send_stream(recording.status, recording.reason, headers, events, delay)
+        else:
+            payload = recording.content
+            if recording.interaction.response.body.kind == "json" and altering:
+                value = orjson.loads(payload)  # as answered: a list may have been paged
+                payload = orjson.dumps(alter_body(value, altering, request_headers))
+            if delay:
+                time.sleep(delay)
+            done(recording.status, recording.interaction.index)
+            self._send(recording.status, recording.reason, headers, payload)
+
+    # --- writing answers --------------------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, reason: str, headers: Headers, payload: bytes) -> None:
+        self.send_response(status, reason or None)
+        typed = False
+        for name, value in headers:
+            typed = typed or name.lower() == "content-type"
+            self.send_header(name, value)
+        if not typed:
+            self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+        self.wfile.flush()
+
+    def _refuse(self, status: int, message: str, kind: str = "not_found") -> None:
+        body = {"error": {"message": message, "type": kind}}
+        self._send(status, "", [("Content-Type", "application/json")], orjson.dumps(body))
+
+    def _send_stream(
+        self, status: int, reason: str, headers: Headers, events: list[str], delay: float
+    ) -> None:
+        self.send_response(status, reason or None)
+        for name, value in headers:
+            if name.lower() != "content-type":
+                self.send_header(name, value)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for event in events:
+                if delay:
+                    time.sleep(delay)
+                self._chunk(event.encode("utf-8"))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _chunk(self, data: bytes) -> None:
+        if data:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+    def _hang(self, stopping: threading.Event) -> None:
+        """Hold the connection, answering nothing, until the client or the server gives up."""
+        self.close_connection = True
+        while not stopping.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable:
+                try:
+                    if not self.connection.recv(1024, socket.MSG_PEEK):
+                        return  # the client closed its side
+                except OSError:
+                    return
+                time.sleep(0.05)
+
+    def _reset(self) -> None:
+        """Close with a TCP RST, as a crashed proxy does."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):  # the connection was reset on purpose, or by the client
+            super().finish()
+
+
+def _cut(events: list[str], whole: int) -> list[str]:
+    """The events up to the data event after `whole` data events, which ends halfway."""
+    carrying = [n for n, event in enumerate(events) if _DATA_LINE.search(event)]
+    if not carrying:
+        return events
+    at = carrying[min(whole, len(carrying) - 1)]
+    event = events[at]
+    data = _DATA_LINE.search(event)
+    assert data is not None
+    # Inside the data line's value: the event can neither end nor parse.
+    middle = data.start() + len("data:") + max(len(data.group(0)) - len("data:"), 2) // 2
+    return [*events[:at], event[:middle]]
+
+
+def _alter_event(event: str, alterations: list[Alteration], headers: dict[str, str]) -> str:
+    lines = event.split("\n")
+    for number, line in enumerate(lines):
+        if line.startswith("data:"):
+            data = line[5:].lstrip(" ")
+            try:
+                value = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                continue  # [DONE] and other sentinels
+            lines[number] = (
+                "data: " + orjson.dumps(alter_body(value, alterations, headers)).decode()
+            )
+    return "\n".join(lines)

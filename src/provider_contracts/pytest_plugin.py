@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .consumers.session import Learning
     from .live.forward import Forwarder, Scratch
     from .live.transports import LiveTransport
-    from .replay.playback import Recording, Replayer, Selection
+    from .replay.playback import Replayer, Selection
     from .replay.transports import ReplayTransport
 
 MARKER = "contract"
@@ -76,8 +76,6 @@ RESPX_IS_REPLAY_ONLY = (
     "contracts_respx replays cassettes only; use contracts_transport for --contracts-live"
 )
 UNANSWERED = "{count} request{s} in this test had no recorded answer (nothing was sent):"
-LEARN_NEEDS_REPLAY = "--contracts-learn: learning mutates replayed answers; drop --contracts-live"
-LEARN_MAX = "--contracts-learn-max {value}: give a number of mutated runs of at least 1, e.g. 2000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +96,6 @@ class Exchange:
 _SETTINGS = pytest.StashKey[Settings]()
 _EXCHANGE = pytest.StashKey[Exchange]()
 _LEARNING = pytest.StashKey["Learning"]()
-_LEARNED = pytest.StashKey[str]()  # the summary line of a finished learning run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -125,9 +122,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--contracts-learn",
         metavar="NAME",
-        help="Learn what consumer NAME reads: run each passing contract test again with "
-        "each leaf of its answers removed, retyped or set outside its enum, and merge the "
-        "paths whose change fails it into contracts/consumers/NAME.yaml.",
+        help="Learn what consumer NAME reads into contracts/consumers/NAME.yaml: rerun each "
+        "passing contract test with each leaf of its answers changed, one at a time.",
     )
     group.addoption(
         "--contracts-learn-max",
@@ -168,35 +164,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SETTINGS] = Settings(root, live, scratch)
     configure(root)
     if config.getoption("contracts_learn"):
-        config.stash[_LEARNING] = _learning(config, root, live)
+        from .consumers.session import Learning
+        from .errors import ContractsError
+        from .project import project
 
-
-def _learning(config: pytest.Config, root: Path, live: bool) -> Learning:
-    from .consumers.session import Learning
-    from .errors import ContractsError
-    from .project import project
-
-    limit = config.getoption("contracts_learn_max")
-    if live:
-        raise pytest.UsageError(LEARN_NEEDS_REPLAY)
-    if limit < 1:
-        raise pytest.UsageError(LEARN_MAX.format(value=limit))
-    try:
-        return Learning.start(project(root), config.getoption("contracts_learn"), limit)
-    except ContractsError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        name, limit = config.getoption("contracts_learn"), config.getoption("contracts_learn_max")
+        try:
+            config.stash[_LEARNING] = Learning.start(project(root), name, limit, live)
+        except ContractsError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     learning = session.config.stash.get(_LEARNING, None)
     if learning is not None and exitstatus != pytest.ExitCode.INTERRUPTED:
-        session.config.stash[_LEARNED] = learning.finish()
+        learning.finish()  # writes the consumer file; the summary is shown below
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    learned = terminalreporter.config.stash.get(_LEARNED, None)
-    if learned is not None:
-        terminalreporter.write_line(learned)
+    learning = terminalreporter.config.stash.get(_LEARNING, None)
+    if learning is not None and learning.summary:
+        terminalreporter.write_line(learning.summary)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -235,16 +223,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 
 
 def _learn(item: pytest.Item, learning: Learning) -> None:
-    """Run the test again once per mutation of the answers it was given (see consumers/)."""
     exchange = item.stash.get(_EXCHANGE, None)
-    if exchange is None or exchange.replayer is None or not exchange.replayer.answered:
-        return
-    replayer = exchange.replayer
-    answered = list(replayer.answered)
     from .assertions import holding_fire
 
-    def run(rewrite: Callable[[Recording], Recording]) -> bool:
-        replayer.rewrite, replayer.misses = rewrite, []
+    def passes() -> bool:
         try:
             with holding_fire():
                 item.runtest()
@@ -252,26 +234,14 @@ def _learn(item: pytest.Item, learning: Learning) -> None:
             return True  # the test stepped aside; it did not break
         except (Exception, pytest.fail.Exception):
             return False
-        finally:
-            replayer.rewrite = None
-        return not replayer.misses
+        return True
 
-    try:
-        _say(item.config, learning.learn(item.nodeid, answered, run))
-    finally:
-        replayer.answered, replayer.misses = answered, []
-
-
-def _say(config: pytest.Config, line: str) -> None:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None:
-        return
-    if capture is None:
-        reporter.write_line(line)
-        return
-    with capture.global_and_fixture_disabled():  # shown while the test's output is captured
-        reporter.write_line(line)
+    line = learning.replayed(item.nodeid, exchange.replayer if exchange else None, passes)
+    reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+    capture = item.config.pluginmanager.get_plugin("capturemanager")
+    if line and reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # shown while the test's output is captured
+            reporter.write_line(line)
 
 
 def _findings(item: pytest.Item) -> str | None:

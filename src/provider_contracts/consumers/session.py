@@ -11,14 +11,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InputError
 from ..files import display
 from ..project import Project
-from ..replay.playback import Recording
+from ..replay.playback import Recording, Replayer
 from .learn import Budget, Lesson, Rewrite, learn
 from .model import Consumer, consumer_file, load, merge, write
 
-__all__ = ["Learning"]
+__all__ = ["BAD_LIMIT", "NEEDS_REPLAY", "Learning"]
 
+NEEDS_REPLAY = "--contracts-learn: learning mutates replayed answers; drop --contracts-live"
+BAD_LIMIT = "--contracts-learn-max {value}: give a number of mutated runs of at least 1, e.g. 2000"
 PROGRESS = "contracts-learn {name}: {test}: {runs} runs, {reads}"
 CUT_SHORT = (
     "; stopped at --contracts-learn-max {limit}: {count} test{s} only partly learned "
@@ -39,13 +42,41 @@ class Learning:
     path: Path
     budget: Budget
     lessons: list[Lesson] = field(default_factory=list)
+    summary: str = ""  # the line `finish` wrote
 
     @classmethod
-    def start(cls, workspace: Project, name: str, limit: int) -> Learning:
+    def start(cls, workspace: Project, name: str, limit: int, live: bool = False) -> Learning:
         """Read the consumer file now (when there is one), so a broken file stops the run early."""
+        if live:
+            raise InputError(NEEDS_REPLAY)
+        if limit < 1:
+            raise InputError(BAD_LIMIT.format(value=limit))
         path = consumer_file(workspace.contracts, name)
         existing = load(workspace.contracts, name) if path.is_file() else Consumer(name, {}, path)
         return cls(workspace, existing, path, Budget(limit))
+
+    def replayed(
+        self, test: str, replayer: Replayer | None, passes: Callable[[], bool]
+    ) -> str | None:
+        """Learn from a passing test whose answers `replayer` gave; `passes()` runs it again.
+
+        The progress line to show, or None when the test was given no answer.
+        """
+        answered = list(replayer.answered) if replayer is not None else []
+        if replayer is None or not answered:
+            return None
+
+        def run(rewrite: Rewrite) -> bool:
+            replayer.rewrite, replayer.misses = rewrite, []
+            try:
+                return passes() and not replayer.misses
+            finally:
+                replayer.rewrite = None
+
+        try:
+            return self.learn(test, answered, run)
+        finally:
+            replayer.answered, replayer.misses = answered, []
 
     def learn(
         self, test: str, answered: Sequence[Recording], run: Callable[[Rewrite], bool]
@@ -72,7 +103,7 @@ class Learning:
         )
         tests = len(self.lessons)
         endpoints = len(merged.endpoints)
-        return SUMMARY.format(
+        self.summary = SUMMARY.format(
             name=merged.name,
             tests=tests,
             s="s" * (tests != 1),
@@ -83,3 +114,4 @@ class Learning:
             where=display(self.path),
             cut=cut,
         )
+        return self.summary

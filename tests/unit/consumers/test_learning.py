@@ -7,7 +7,7 @@ import shutil
 import pytest
 import yaml
 
-from provider_contracts.pytest_plugin import LEARN_NEEDS_REPLAY
+from provider_contracts.consumers.session import NEEDS_REPLAY
 from support.paths import REPO, SAMPLE
 
 QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
@@ -168,7 +168,7 @@ def test_a_failing_test_teaches_nothing(sample: pytest.Pytester) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--contracts-learn=app", "--contracts-live"), LEARN_NEEDS_REPLAY),
+        (("--contracts-learn=app", "--contracts-live"), NEEDS_REPLAY),
         (("--contracts-learn=app", "--contracts-learn-max=0"), "--contracts-learn-max 0: *"),
         (("--contracts-learn=no/such",), "*'no/such' is not a consumer name*"),
     ],

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 import orjson
 
 from ..project import Project
-from ._options import consumer_option, format_option
+from ._options import consumer_option, format_option, waiver_horizon_option
 
 
 @click.command(
     "lint", epilog="\b\nExamples:\n  contracts lint\n  contracts lint --consumer gateway"
 )
+@waiver_horizon_option
 @consumer_option
 @format_option
 @click.pass_obj
-def command(project: Project, consumer: str | None, fmt: str) -> None:
-    """Check schemas (meta-schema, every $ref), manifests, contracts and cassettes.
+def command(project: Project, waiver_horizon: timedelta, consumer: str | None, fmt: str) -> None:
+    """Check schemas (meta-schema, every $ref), manifests, contracts, cassettes and waivers.
 
     Exit 0 when all is well, 1 when anything is wrong (each problem on its own line), 2
     when a consumer file names an unknown endpoint or a path no schema has. With
@@ -28,7 +31,7 @@ def command(project: Project, consumer: str | None, fmt: str) -> None:
     from ..lint import lint
 
     project.require()
-    findings, registry = lint(project.contracts, project.cassettes)
+    findings, registry = lint(project.contracts, project.cassettes, waiver_horizon)
     for name in model.consumer_names(project.contracts):
         model.load(project.contracts, name, registry)
     warnings = []

@@ -39,7 +39,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _NOTHING: Any = object()
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a stream makes one per event, and a frozen dataclass's __init__ pays
+# object.__setattr__ per field (scripts/bench_verify.py, stream); never assigned after.
+@dataclass(slots=True, unsafe_hash=True)
 class Chunk:
     """One data event of a stream that parsed as JSON: its index among the stream's events,
     its `event:` name (typed streams), the parsed data, and whether it is an error."""
@@ -128,9 +130,11 @@ def run_stream(
     for name in names:
         known = RULES[name]
         if known.scope == "body":
+            check = known.check  # looked up once, not once per event
             for chunk in chunks:
                 if not chunk.is_error:
-                    yield from run_body((name,), chunk.value, chunk.index)
+                    for found in check(chunk.value) or ():
+                        yield replace(found, rule=name, event=chunk.index)
         elif known.scope == "stream":
             for found in known.check(chunks):
                 yield replace(found, rule=name)

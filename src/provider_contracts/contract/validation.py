@@ -122,8 +122,7 @@ def _json(
         branch == "success"
         and error is not None
         and body.kind == "json"
-        and isinstance(body.value, dict)
-        and error.key in body.value
+        and endpoint.is_error_body(body.value)
     ):
         ref: SchemaRef | None = error.schema
         branch = "error"

@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..files import display
 from ..live.caller import RetryPolicy
 from ..live.credentials import key_for
-from ..live.record import Recording, Unreached, record_provider, write
+from ..live.record import Refreshed, Unreached, record_provider, write
 from .offline import EndpointResult, InteractionResult, VerifyResult
 
 __all__ = [
@@ -118,7 +118,7 @@ def verify_live(
     return VerifyResult(started, datetime.now(UTC), "live", results)
 
 
-def _result(item: Recording | Unreached) -> EndpointResult:
+def _result(item: Refreshed | Unreached) -> EndpointResult:
     endpoint = item.endpoint
     if isinstance(item, Unreached):
         return EndpointResult(endpoint.id, "unverified", note=item.reason)

@@ -43,7 +43,9 @@ class ContractValidator:
 
     def check(self, response: Any, endpoint: str, status: int | None = None) -> BodyResult:
         """Every violation of the response, as data; raises nothing for a broken response."""
-        from .contract.validation import validate_response
+        from .contract.validation import (
+            validate_response,  # here: the plugin loads this module at start-up
+        )
 
         contract = self.workspace.registry.endpoint(endpoint)
         found_status, body, headers = _parts(response)
@@ -72,7 +74,7 @@ def assert_contract(
     the one the pytest plugin uses, else `$CONTRACTS_ROOT`, else the nearest folder with
     `contracts/` at or above the working folder.
     """
-    from .project import current, project
+    from .project import current, project  # here: the plugin loads this module at start-up
 
     chosen = project(root) if root is not None else current()
     return ContractValidator(chosen).assert_valid(response, endpoint, status)
@@ -102,7 +104,7 @@ def report(endpoint: str, result: BodyResult) -> str:
 
 def _parts(response: Any) -> tuple[int, bytes | str | Body, Mapping[str, str] | None]:
     """(status, body, headers) of whatever the caller handed in."""
-    from .contract.body import Body
+    from .contract.body import Body  # here: the plugin loads this module at start-up
 
     if hasattr(response, "status_code") and hasattr(response, "read"):  # an httpx.Response
         content = response.read()

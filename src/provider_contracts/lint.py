@@ -17,6 +17,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from referencing import Registry as RefRegistry
+from referencing import Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
 from .cassettes.cassette import cassette_paths, read
 from .contract.registry import CONSUMERS, SHARED, Registry, load_provider
 from .contract.schemas import BASE_URI, DIALECT, SchemaStore, iter_refs
@@ -123,9 +130,6 @@ def lint(
 
 
 def _schema_file(store: SchemaStore, root: Path, path: Path) -> list[Problem]:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
-
     file = path.relative_to(root).as_posix()
     shown = display(path)
     try:
@@ -150,12 +154,8 @@ def _schema_file(store: SchemaStore, root: Path, path: Path) -> list[Problem]:
 
 
 def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Problem]:
-    from referencing import Registry as RefRegistry
-    from referencing import Resource
-    from referencing.exceptions import Unresolvable
-
     def retrieve(uri: str) -> Resource[Any]:
-        return Resource.from_contents(store.retrieve(uri), default_specification=_draft())
+        return Resource.from_contents(store.retrieve(uri), default_specification=DRAFT202012)
 
     registry: RefRegistry[Any] = RefRegistry(retrieve=retrieve)  # type: ignore[call-arg]
     resolver = registry.resolver(base_uri=f"{BASE_URI}{file}")
@@ -191,12 +191,6 @@ def _loop(resolver: Any, ref: str) -> str:
         chain.append(resolved.contents["$ref"])
         resolved = resolved.resolver.lookup(resolved.contents["$ref"])
     return ""
-
-
-def _draft() -> Any:
-    from referencing.jsonschema import DRAFT202012
-
-    return DRAFT202012
 
 
 def _orphans(registry: Registry, cassettes_root: Path, broken: set[str]) -> list[Problem]:

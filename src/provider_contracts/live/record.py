@@ -25,16 +25,19 @@ from urllib.parse import urlsplit, urlunsplit
 from .. import jsonpath
 from ..cassettes import cassette as cassettes
 from ..cassettes.cassette import Cassette, Interaction, cassette_paths
+from ..cassettes.mask import Masker
+from ..cassettes.scrub import scrub_interaction
 from ..contract.registry import Endpoint, Provider
 from ..contract.schemas import SchemaStore
 from ..contract.validation import BodyResult, validate_recorded
+from ..drift.findings import Finding, worst
+from ..drift.pairing import compare_interactions
 from ..errors import ContractsError, CouldNotVerify
 from ..files import write_all
 from .caller import Caller, RetryPolicy
 from .probes import Probe, plan
 
 if TYPE_CHECKING:
-    from ..cassettes.mask import Masker
     from ..drift.findings import Finding
 
 __all__ = [
@@ -71,7 +74,6 @@ class Refreshed:
 
     @property
     def breaking(self) -> bool:
-        from ..drift.findings import worst
 
         return worst(self.drift) == "breaking"
 
@@ -106,8 +108,6 @@ def record_provider(
     `target` is the folder the new cassettes are meant for (`cassettes/` or a scratch
     folder), `committed` the folder of the cassettes to diff against.
     """
-    from ..cassettes.mask import Masker
-
     probes = plan(provider, endpoints, base_url)
     masker = Masker([key])  # every line and reason that leaves here passes through it
     if log is not None:
@@ -187,10 +187,6 @@ def _recording(
     store: SchemaStore,
     recorded_at: datetime,
 ) -> Refreshed:
-    from ..cassettes.mask import Masker
-    from ..cassettes.scrub import scrub_interaction
-    from ..drift.pairing import compare_interactions
-
     endpoint = probe.endpoint
     path = target / provider.name / f"{endpoint.name}.json"
     masker = Masker([key])

@@ -9,6 +9,7 @@ violation or breaking drift fails (exit 1); one that could not be reached is
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -41,8 +42,6 @@ SCRATCH_IN_CASSETTES = (
 
 def scratch_folder(project_root: Path, cassettes_root: Path, chosen: Path | None) -> Path:
     """Where live recordings go: `chosen`, else a new folder under `PROJECT/scratch/`."""
-    import tempfile
-
     if chosen is not None:
         resolved = chosen.resolve()
         for kept in (cassettes_root, project_root / "contracts"):

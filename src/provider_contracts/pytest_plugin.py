@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,16 +41,20 @@ if TYPE_CHECKING:
     import respx
 
     from .assertions import ContractValidator
+    from .contract.registry import Endpoint
     from .live.forward import Forwarder, Scratch
     from .live.transports import LiveTransport
     from .replay.playback import Replayer, Selection
+    from .replay.scenarios import Scenario
     from .replay.transports import ReplayTransport
 
 MARKER = "contract"
 MARKER_HELP = (
-    'contract("PROVIDER/ENDPOINT", ..., interaction=None): the provider endpoints the test '
-    "talks to; the contracts_* fixtures replay their cassettes (or, with --contracts-live, "
-    "call the providers). interaction= picks one recorded interaction by name or index."
+    'contract("PROVIDER/ENDPOINT", ..., interaction=None, scenario=None): the provider '
+    "endpoints the test talks to; the contracts_* fixtures replay their cassettes (or, with "
+    "--contracts-live, call the providers). interaction= picks one recorded interaction by "
+    "name or index; scenario= names a scenario to survive (`contracts serve --help` lists "
+    "them), replayed in-process."
 )
 NO_MARKER = (
     "{fixture} needs the endpoints the test talks to: add "
@@ -86,6 +90,8 @@ class Exchange:
 
     replayer: Replayer | None
     forwarder: Forwarder | None
+    scenario: Scenario | None = None
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
 
 
 _SETTINGS = pytest.StashKey[Settings]()
@@ -241,7 +247,25 @@ def _started(request: pytest.FixtureRequest) -> Exchange:
         return Exchange(None, forwarder)
     from .replay.playback import Replayer, candidates
 
-    return Exchange(Replayer(candidates(chosen, selections)), None)
+    found = candidates(chosen, selections)
+    named = _scenario(request)
+    if named is None:
+        return Exchange(Replayer(found), None)
+    from .replay.scenarios import scenario
+
+    picked = scenario(named)
+    endpoints = {s.endpoint: chosen.registry.endpoint(s.endpoint) for s in selections}
+    return Exchange(Replayer(picked.narrow(found)), None, picked, endpoints)
+
+
+def _scenario(request: pytest.FixtureRequest) -> str | None:
+    names = {
+        m.kwargs["scenario"] for m in request.node.iter_markers(MARKER) if "scenario" in m.kwargs
+    }
+    if len(names) > 1:
+        problem = f"one scenario per test, not {sorted(names)}"
+        pytest.fail(BAD_MARKER.format(args="(..., scenario=...)", problem=problem), pytrace=False)
+    return names.pop() if names else None
 
 
 def _selections(request: pytest.FixtureRequest) -> list[Selection]:
@@ -253,7 +277,7 @@ def _selections(request: pytest.FixtureRequest) -> list[Selection]:
     found: list[Selection] = []
     for marker in markers:
         shown = _shown(marker)
-        unknown = set(marker.kwargs) - {"interaction"}
+        unknown = set(marker.kwargs) - {"interaction", "scenario"}
         if unknown:
             problem = f"unknown keyword {sorted(unknown)[0]!r}"
             pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
@@ -285,7 +309,11 @@ def _transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTranspor
     if exchange.forwarder is not None:
         return LiveTransport(exchange.forwarder)
     assert exchange.replayer is not None
-    return ReplayTransport(exchange.replayer)
+    if exchange.scenario is None:
+        return ReplayTransport(exchange.replayer)
+    providers = dict.fromkeys(e.provider for e in exchange.endpoints.values())
+    alterations = exchange.scenario.alterations(providers)
+    return ReplayTransport(exchange.replayer, alterations, exchange.endpoints)
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def test_the_plugin_adds_its_options_to_pytest_help(project: pytest.Pytester) ->
 def test_the_contract_marker_is_registered_with_its_signature(project: pytest.Pytester) -> None:
     result = project.runpytest(*QUIET, "--markers")
     result.stdout.fnmatch_lines(
-        ['@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=None):*']
+        ['@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=None, scenario=None):*']
     )
 
 

@@ -28,8 +28,10 @@ import orjson
 
 from provider_contracts.contract.registry import Registry
 from provider_contracts.contract.violations import Violation
-from provider_contracts.drift.core import Finding
-from provider_contracts.gate.gate import Waiver, evaluate, read_report
+from provider_contracts.drift.findings import Finding
+from provider_contracts.gate.report import read_report
+from provider_contracts.gate.verdict import evaluate
+from provider_contracts.gate.waivers import Waiver
 from provider_contracts.reports import RENDERERS
 from provider_contracts.verify.offline import EndpointResult, InteractionResult, VerifyResult
 

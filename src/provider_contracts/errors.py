@@ -19,7 +19,6 @@ Exceptions become exit codes in one place, `provider_contracts.cli.main`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from difflib import get_close_matches
 
 __all__ = [
     "BodyError",
@@ -70,6 +69,8 @@ class UnknownName(InputError):
     """A provider or endpoint name that is not in `contracts/`."""
 
     def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        from difflib import get_close_matches  # here: `contracts --help` imports this module
+
         matches = get_close_matches(name, list(known), n=1, cutoff=0.5)
         hint = DID_YOU_MEAN.format(suggestion=matches[0]) if matches else ""
         super().__init__(UNKNOWN_NAME.format(kind=kind, name=name, hint=hint))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +62,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     Written beside the target, flushed to disk, then renamed over it: a process killed at
     any moment leaves the old file byte for byte.
     """
+    import tempfile  # here: commands that only read (verify, --help) do not load it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

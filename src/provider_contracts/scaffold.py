@@ -245,6 +245,26 @@ sources: []
 """
 
 
+# The rules every OpenAI-compatible provider's chat endpoints keep (as OpenAI's do).
+CHAT_RULES = (
+    "token_counts_non_negative",
+    "total_is_prompt_plus_completion",
+    "sub_counts_within_parent",
+    "tool_calls_finish_has_calls",
+    "tool_calls_identified",
+    "tool_arguments_parse",
+)
+STREAM_RULES = (
+    "usage_chunk_last",
+    "one_usage_chunk",
+    "nothing_after_finish",
+    "token_counts_non_negative",
+    "total_is_prompt_plus_completion",
+    "sub_counts_within_parent",
+    "chunks_fold_into_completion",
+)
+
+
 def _model_line(spec: NewProvider) -> str:
     if spec.model:
         return f"    model: {_q(spec.model)}\n"
@@ -267,6 +287,7 @@ responses:
   "200": schemas/chat_completion.schema.json
   "4XX": schemas/error.schema.json
   "5XX": schemas/error.schema.json
+rules: [{", ".join(CHAT_RULES)}]   # contracts/README.md, "Semantic rules"
 """
 
 
@@ -294,7 +315,8 @@ stream:
   format: data
   event: schemas/chat_chunk.schema.json
   terminator: "[DONE]"
-  rules: [usage_chunk_last]
+  rules: [{", ".join(STREAM_RULES)}]
+  folds_into: chat_completions
 """
 
 

@@ -12,7 +12,8 @@ import pytest
 from click.testing import Result
 
 from provider_contracts.cli.diff import MIXED, NO_DRIFT, UNCLASSIFIED
-from provider_contracts.drift.core import NOT_A_RECORDING, REASONS
+from provider_contracts.drift.findings import REASONS
+from provider_contracts.drift.pairing import NOT_A_RECORDING
 
 Run = Callable[..., Result]
 

@@ -133,7 +133,7 @@ BROKEN_MESSAGES = [
         setting("content.0.type", "image"),
         "/content/0/type",
         "image",
-        id="a content block of a type the gateway does not know",
+        id="a request-side block (image) in an answer",
     ),
     pytest.param(
         TEXT, removing("content.0.text"), "/content/0", "text", id="a text block without text"
@@ -316,7 +316,7 @@ BROKEN_STREAMS = [
         edit("content_block_delta", setting("delta.type", "text")),
         "/delta/type",
         "text",
-        id="a delta of an unknown type",
+        id="a delta type that is not a delta (no _delta suffix)",
     ),
     pytest.param(
         TEXT_STREAM,
@@ -384,6 +384,26 @@ def test_a_stream_that_would_break_a_consumer_is_a_violation(
     status, text = response("anthropic", "messages_stream", interaction)
     result = check("messages_stream", status, stream_of(change(events_of(text))))
     assert_violation(result, where, words)
+
+
+def test_a_content_block_of_a_type_added_since_passes_for_drift_to_flag() -> None:
+    """Content block types are an open set (contracts/README.md): new ones pass with a type."""
+    status, body = response("anthropic", "messages", TEXT)
+    added = {"type": "some_future_block", "payload": {"x": 1}}
+    assert (
+        check("messages", status, {**body, "content": [*body["content"], added]}).violations == ()
+    )
+    untyped = {"payload": {"x": 1}}
+    assert check("messages", status, {**body, "content": [untyped]}).violations != ()
+
+
+def test_a_delta_of_a_type_added_since_passes_for_drift_to_flag() -> None:
+    _, text = response("anthropic", "messages_stream", TEXT_STREAM)
+    events = events_of(text)
+    at = first(events, "content_block_delta")
+    name, data = events[at]
+    events[at] = (name, {**data, "delta": {"type": "some_future_delta", "x": 1}})
+    assert check("messages_stream", 200, stream_of(events)).violations == ()
 
 
 def test_an_error_event_of_an_unknown_error_type_is_a_violation() -> None:

@@ -318,13 +318,6 @@ MISSING = [
     pytest.param(
         "chat_completions",
         tool_answer(),
-        "choices.0.message.tool_calls.0.function.arguments",
-        "/choices/0/message/tool_calls/0/function",
-        id="chat: tool_calls[].function.arguments",
-    ),
-    pytest.param(
-        "chat_completions",
-        tool_answer(),
         "choices.0.message.tool_calls.0.id",
         "/choices/0/message/tool_calls/0",
         id="chat: tool_calls[].id",
@@ -389,6 +382,13 @@ def test_a_missing_required_field_is_a_violation(
 ) -> None:
     result = check(registry, name, changed(body, removing(field)))
     assert_violation(result, at, field.rsplit(".", 1)[-1])
+
+
+def test_a_tool_call_without_arguments_passes(registry: Registry) -> None:
+    # real: claude-sonnet-4.5 through Google called a tool with only its name (pydantic-ai
+    # test_openrouter_tool_optional_parameters, 2025-11; tests/data/real/openrouter/)
+    body = changed(tool_answer(), removing("choices.0.message.tool_calls.0.function.arguments"))
+    assert check(registry, "chat_completions", body).violations == ()
 
 
 CHANGED_TYPE = [
@@ -710,20 +710,19 @@ def test_content_after_the_usage_chunk_is_a_violation(registry: Registry) -> Non
     usage_chunk, content_chunk = events[-1], events[1]
     assert usage_chunk["choices"] == []
     result = check(registry, "chat_completions_stream", stream(*events, content_chunk))
-    found = [v for v in result.violations if v.kind == "sequence" and "usage" in v.message]
+    found = [v for v in result.violations if v.rule == "usage_chunk_last"]
     assert found and found[0].event is not None, describe(result)
 
 
-def test_a_chunk_with_no_choices_and_no_usage_is_a_violation(registry: Registry) -> None:
+def test_a_chunk_with_no_choices_and_no_usage_holds(registry: Registry) -> None:
+    # OpenAI sends such chunks (prompt filter results, moderation); it adds nothing.
     events = chunks_of(stream_lines())
     result = check(
         registry,
         "chat_completions_stream",
         stream(*events[:-1], changed(events[-1], removing("usage"))),
     )
-    assert any(v.kind == "sequence" and "usage" in v.message for v in result.violations), describe(
-        result
-    )
+    assert result.ok, describe(result)
 
 
 def test_a_truncated_stream_is_a_violation(registry: Registry) -> None:

@@ -436,7 +436,7 @@ def test_a_stream_without_done_is_a_violation(registry: Registry) -> None:
 def test_content_after_the_usage_chunk_is_a_violation(registry: Registry) -> None:
     events = stream_events()
     result = check(registry, "chat_completions_stream", stream(*events, events[1]))
-    assert any(v.kind == "sequence" and "usage" in v.message for v in result.violations)
+    assert any(v.rule == "usage_chunk_last" for v in result.violations), describe(result)
 
 
 def test_an_upstream_error_mid_stream_takes_the_error_branch(registry: Registry) -> None:

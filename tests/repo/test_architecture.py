@@ -40,9 +40,6 @@ def _cycle(graph: grimp.ImportGraph) -> list[str] | None:
     return None
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9: registry -> streams -> registry, until rules get a leaf registry"
-)
 def test_no_module_imports_itself_through_others() -> None:
     graph = grimp.build_graph("provider_contracts")
     # a package's __init__ re-exporting its modules is not a cycle of ideas
@@ -62,9 +59,6 @@ def test_every_room_says_what_it_owns_and_may_import(room: str) -> None:
     assert "May import:" in doc, f"{room}/__init__.py: say what the room may import"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9: drift/core, gate/gate, replay/server still to be split"
-)
 def test_no_module_is_a_room_of_its_own() -> None:
     long = {
         str(p.relative_to(PACKAGE)): n

@@ -11,7 +11,7 @@ from provider_contracts import ContractAssertionError, assert_contract
 from provider_contracts.assertions import BROKEN, NOT_A_RESPONSE, ContractValidator
 from provider_contracts.contract.body import Body
 from provider_contracts.errors import UnknownName
-from provider_contracts.project import project
+from provider_contracts.project import configure, project, unconfigure
 
 GOOD = {
     "id": "cmpl-1",
@@ -99,13 +99,14 @@ def test_an_unknown_endpoint_suggests_the_closest(sample: Path) -> None:
         assert_contract(GOOD, "acme/chta", root=sample)
 
 
-def test_without_a_root_the_configured_project_is_used(
-    sample: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from provider_contracts import project as module
-
-    monkeypatch.setattr(module, "_CONFIGURED", [sample])
-    assert assert_contract(GOOD, "acme/chat").ok
+def test_without_a_root_the_configured_project_is_used(sample: Path) -> None:
+    configure(sample)
+    try:
+        assert assert_contract(GOOD, "acme/chat").ok
+        with pytest.raises(UnknownName):
+            assert_contract(GOOD, "openrouter/models")  # the repository's, not configured
+    finally:
+        unconfigure()
 
 
 def test_the_validator_returns_the_result_without_raising(sample: Path) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,22 +39,33 @@ def test_the_configured_root_wins_until_it_is_unconfigured(
     assert current().root != sample.resolve()
 
 
-def test_contracts_root_in_the_environment_is_the_default_when_nothing_is_configured(
-    sample: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from provider_contracts import project as module
+def _root_in_a_fresh_process(cwd: Path, environ: dict[str, str]) -> str:
+    """`current().root` as a process that configured nothing sees it (this session's
+    plugin has configured a root of its own, so ask another process)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from provider_contracts.project import current; print(current().root)",
+        ],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
-    monkeypatch.setattr(module, "_CONFIGURED", [])  # what this session's plugin configured
-    monkeypatch.setenv("CONTRACTS_ROOT", str(sample))
-    assert current().root == sample.resolve()
+
+def test_contracts_root_in_the_environment_is_the_default_when_nothing_is_configured(
+    sample: Path, tmp_path: Path
+) -> None:
+    environ = {**os.environ, "CONTRACTS_ROOT": str(sample)}
+    assert _root_in_a_fresh_process(tmp_path, environ) == str(sample.resolve())
 
 
 def test_without_configuration_or_environment_the_root_is_found_from_the_working_folder(
-    sample: Path, monkeypatch: pytest.MonkeyPatch
+    sample: Path,
 ) -> None:
-    from provider_contracts import project as module
-
-    monkeypatch.setattr(module, "_CONFIGURED", [])
-    monkeypatch.delenv("CONTRACTS_ROOT", raising=False)
-    monkeypatch.chdir(sample / "cassettes")
-    assert current().root == sample.resolve()
+    environ = {k: v for k, v in os.environ.items() if k != "CONTRACTS_ROOT"}
+    assert _root_in_a_fresh_process(sample / "cassettes", environ) == str(sample.resolve())

@@ -65,7 +65,8 @@ def test_the_stream_endpoint_is_an_openai_style_data_stream(contracts: Path) -> 
     stream = Registry.load(contracts).endpoint("acme/chat_completions_stream")
     assert stream.stream is not None
     assert (stream.stream.format, stream.stream.terminator) == ("data", "[DONE]")
-    assert stream.stream.rules == ("usage_chunk_last",)
+    assert stream.stream.rules == sc.STREAM_RULES
+    assert stream.folds_into is not None and stream.folds_into.rules == sc.CHAT_RULES
     assert stream.error_branch is not None and stream.error_branch.key == "error"
 
 

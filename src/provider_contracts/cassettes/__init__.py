@@ -5,3 +5,7 @@ serializer `contracts`, and scrubbing secrets out of an interaction before it is
 
 May import: contract, project, errors, files.
 """
+
+from .cassette import deserialize, serialize
+
+__all__ = ["deserialize", "serialize"]  # the vcrpy serializer: register this package

@@ -4,7 +4,7 @@ The file is vcrpy's own cassette dictionary (`version`, `interactions`) as JSON 
 sorted keys, bodies stored in the form that reads best (`json`, `sse` lines, `string`,
 `base64`; see `cassettes/README.md`) and two keys vcrpy ignores: `provenance` at the top
 and `name`/`source` per interaction. `serialize`/`deserialize` make this module a vcrpy
-serializer: `vcr.register_serializer("contracts", provider_contracts.cassettes.cassette)`.
+serializer (the package re-exports them): `vcr.register_serializer("contracts", provider_contracts.cassettes)`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ WIRE_HEADERS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ pays object.__setattr__ per field, half the
+# cost of reading a cassette (scripts/bench_verify.py); never assigned after creation.
+@dataclass(slots=True, unsafe_hash=True)
 class RecordedRequest:
     method: str
     uri: str
@@ -52,7 +54,7 @@ class RecordedRequest:
     body: Body
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class RecordedResponse:
     status: int
     reason: str
@@ -64,7 +66,7 @@ class RecordedResponse:
         return header(self.headers, "content-type") or ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Interaction:
     index: int
     name: str | None
@@ -158,8 +160,7 @@ def _headers(raw: Any) -> dict[str, tuple[str, ...]]:
     if not raw:
         return {}
     return {
-        str(k): tuple(str(x) for x in v) if isinstance(v, list) else (str(v),)
-        for k, v in raw.items()
+        str(k): tuple(map(str, v)) if isinstance(v, list) else (str(v),) for k, v in raw.items()
     }
 
 
@@ -172,9 +173,9 @@ def _body(stored: Any, content_type: str | None) -> Body:
         return Body("json", stored["json"])
     if "sse" in stored:
         lines = stored["sse"]
-        if not all(isinstance(line, str) for line in lines):
+        if not isinstance(lines, list) or not set(map(type, lines)) <= {str}:
             raise TypeError("`sse` must be a list of strings")
-        return Body("sse", "\n".join(lines))
+        return Body.from_lines(lines)
     if "base64" in stored:
         return Body("bytes", base64.b64decode(stored["base64"], validate=True))
     value = stored["string"]

@@ -2,8 +2,10 @@
 
 Errors become exit codes here and nowhere else: a `ContractsError` prints one line
 (`error: ...`) and exits with its code; a usage error prints one line and exits 2.
-Modules below import the core inside their functions, so `contracts --help` stays fast.
-Helpers that are not commands are underscored (`_options`, `_live`).
+A command's module is imported only when that command runs (`COMMANDS` names them, with
+the one line `contracts --help` shows), and modules below import the core inside their
+functions, so `contracts --help` stays fast. Helpers that are not commands are
+underscored (`_options`, `_live`).
 
 May import: every room.
 """
@@ -12,18 +14,83 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from typing import Any
 
 import click
 
 from ..errors import ContractsError
-from ..project import Project
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]
+
+# Every command: its module here, and the first paragraph of its help, which
+# `contracts --help` lists without importing the module (tests/cli/test_help.py checks
+# each line against the command's own docstring, so the two cannot drift apart).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "Validate one response body (JSON, or a raw text/event-stream body)."),
+    "diff": (
+        "diff",
+        "Show how the shape changed from OLD to NEW: breaking, risky, additive or noise.",
+    ),
+    "gate": (
+        "gate",
+        "Decide whether a deploy may go ahead, from JSON reports of `contracts verify`.",
+    ),
+    "lint": (
+        "lint",
+        "Check schemas (meta-schema, every $ref), manifests, contracts and cassettes.",
+    ),
+    "list": (
+        "listing",
+        "List providers and endpoints, each with its cassette's age and provenance.",
+    ),
+    "new": (
+        "new",
+        "Scaffold PROVIDER's manifest and contracts from the shared OpenAI-compatible shapes.",
+    ),
+    "record": (
+        "record",
+        "Call PROVIDER's endpoints live, scrub, validate, show the drift, replace the cassettes.",
+    ),
+    "scan": ("scan", "Find secrets in cassette files (default: everything under cassettes/)."),
+    "serve": (
+        "serve",
+        "Replay the committed cassettes over HTTP on 127.0.0.1, under each provider's paths.",
+    ),
+    "verify": (
+        "verify",
+        "Check the committed cassettes of providers (or endpoints) against their contracts.",
+    ),
+}
 
 
 class ContractsGroup(click.Group):
-    """A click group whose errors are one line each, with the documented exit codes."""
+    """A click group whose errors are one line each, with the documented exit codes.
+
+    Its commands are found in `COMMANDS` and imported when one is run or asked for.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module = import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
+            self.add_command(module.command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list as click writes it, from `COMMANDS`: no command is imported."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            known = self.commands.get(name)
+            listed = known or click.Command(name, help=COMMANDS[name][1])
+            if not listed.hidden:
+                rows.append((name, listed.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(
         self,
@@ -46,7 +113,9 @@ class ContractsGroup(click.Group):
             click.echo("error: aborted", err=True)
             code = 1
         except ContractsError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from ..cassettes.mask import Masker  # only on the way out with an error
+
+            click.echo(f"error: {Masker().text(str(exc))}", err=True)
             code = exc.exit_code
         code = code if isinstance(code, int) else 0
         if standalone_mode:
@@ -72,22 +141,9 @@ def cli(ctx: click.Context, root: str | None) -> None:
     Live, with OPENROUTER_API_KEY set:
       contracts verify openrouter --live
     """
+    from ..project import Project  # here, so that `contracts --help` does not load it
+
     ctx.obj = Project.at(root)
-
-
-def _register() -> None:
-    """Every module of this package with a `command` is a subcommand (no list to keep)."""
-    import importlib
-    import pkgutil
-
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        command = getattr(module, "command", None)
-        if isinstance(command, click.Command):
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..cassettes.cassette import Cassette
     from ..contract.body import Body
     from ..contract.registry import Endpoint
-    from ..drift.core import Finding
+    from ..drift.findings import Finding
 
 EXAMPLES = """
 \b
@@ -22,10 +22,15 @@ Examples:
   contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json
   contracts diff old.json new.json --contract openrouter/models
   contracts diff before.txt after.txt --contract anthropic/messages_stream
+  contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json \
+      --as-alterations | sed 's/^/--alter=/' | xargs -d '\n' contracts serve openrouter
 \b
 OLD and NEW are cassettes or response bodies (JSON, or a raw text/event-stream).
 Without --contract, two cassettes under .../PROVIDER/ENDPOINT.json are read against
 that endpoint's contract; otherwise findings are classified without a schema.
+--as-alterations prints, one per line, the `contracts serve --alter` specs that make the
+committed cassettes answer as NEW does; a change no alteration expresses is named on
+stderr.
 """
 
 MIXED = (
@@ -38,6 +43,7 @@ DISAGREE = (
 NO_DRIFT = "no drift: the two recordings have the same shape"
 UNCLASSIFIED = "no contract: classified without a schema (pass --contract PROVIDER/ENDPOINT)"
 ROOT_PATH = "(body)"
+NOT_REPLAYED = "not replayed (no --alter expresses it): {path}: {what} ({transition})"
 
 
 @click.command("diff", epilog=EXAMPLES)
@@ -49,15 +55,25 @@ ROOT_PATH = "(body)"
     metavar="PROVIDER/ENDPOINT",
     help="The contract whose schema classifies the findings [default: from the cassettes' paths].",
 )
+@click.option(
+    "--as-alterations",
+    "as_alterations",
+    is_flag=True,
+    help="Print the `serve --alter` specs that replay this drift, one per line.",
+)
 @format_option
 @click.pass_obj
-def command(project: Project, old: str, new: str, endpoint_id: str | None, fmt: str) -> None:
+def command(
+    project: Project, old: str, new: str, endpoint_id: str | None, fmt: str, as_alterations: bool
+) -> None:
     """Show how the shape changed from OLD to NEW: breaking, risky, additive or noise.
 
     Exit 0 when nothing is breaking, 1 on breaking drift, 2 on bad input.
     """
     from ..cassettes.cassette import Cassette
-    from ..drift.core import compare, compare_interactions, read_recording, worst
+    from ..drift.classify import compare
+    from ..drift.findings import worst
+    from ..drift.pairing import compare_interactions, read_recording
     from ..errors import InputError
     from ..files import display
 
@@ -77,13 +93,35 @@ def command(project: Project, old: str, new: str, endpoint_id: str | None, fmt: 
         findings = compare_interactions(before, after, endpoint)
     else:
         findings = compare(before, after, endpoint)
-    if fmt == "json":
+    if as_alterations:
+        _alterations(findings, after, endpoint, fmt)
+    elif fmt == "json":
         click.echo(_json(display(old_path), display(new_path), endpoint, findings))
     else:
         for line in _lines(findings):
             click.echo(line)
         click.echo(_summary(findings, endpoint))
     click.get_current_context().exit(1 if worst(findings) == "breaking" else 0)
+
+
+def _alterations(
+    findings: tuple[Finding, ...], after: Cassette | Body, endpoint: Endpoint | None, fmt: str
+) -> None:
+    import orjson
+
+    from ..drift.as_alterations import as_alterations
+
+    specs, left = as_alterations(findings, after, endpoint)
+    if fmt == "json":
+        doc = {"alterations": specs, "not_replayed": [f.to_dict() for f in left]}
+        click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        return
+    for spec in specs:
+        click.echo(spec)
+    for finding in left:
+        where = finding.path or ROOT_PATH
+        line = NOT_REPLAYED.format(path=where, what=finding.what, transition=finding.transition)
+        click.echo(line, err=True)
 
 
 def _inferred(
@@ -135,7 +173,7 @@ def _lines(findings: tuple[Finding, ...]) -> list[str]:
 
 
 def _summary(findings: tuple[Finding, ...], endpoint: Endpoint | None) -> str:
-    from ..drift.core import SEVERITIES
+    from ..drift.findings import SEVERITIES
 
     where = f"{endpoint.id}: " if endpoint is not None else ""
     tail = "" if endpoint is not None else f" ({UNCLASSIFIED})"
@@ -148,11 +186,9 @@ def _summary(findings: tuple[Finding, ...], endpoint: Endpoint | None) -> str:
 
 
 def _json(old: str, new: str, endpoint: Endpoint | None, findings: tuple[Finding, ...]) -> str:
-    from dataclasses import asdict
-
     import orjson
 
-    from ..drift.core import SEVERITIES, worst
+    from ..drift.findings import SEVERITIES, worst
 
     doc = {
         "old": old,
@@ -160,6 +196,6 @@ def _json(old: str, new: str, endpoint: Endpoint | None, findings: tuple[Finding
         "contract": endpoint.id if endpoint is not None else None,
         "worst": worst(findings),
         "summary": {s: sum(f.severity == s for f in findings) for s in SEVERITIES},
-        "findings": [asdict(f) for f in findings],
+        "findings": [f.to_dict() for f in findings],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()

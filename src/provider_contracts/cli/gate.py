@@ -21,7 +21,7 @@ Examples:
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str) -> Any:
     from ..errors import InputError
-    from ..gate.gate import parse_duration
+    from ..gate.verdict import parse_duration
 
     try:
         return parse_duration(value)
@@ -71,15 +71,18 @@ def command(
     from pathlib import Path
 
     from ..files import display
-    from ..gate import gate
+    from ..gate.render import render, to_dict
+    from ..gate.report import read_report
+    from ..gate.verdict import evaluate
+    from ..gate.waivers import load_waivers
 
     endpoints = project.registry.endpoint_ids()
-    read = [gate.read_report(Path(path)) for path in reports]
+    read = [read_report(Path(path)) for path in reports]
     waivers_file = Path(waivers_path) if waivers_path else project.contracts / "waivers.yaml"
     waivers = (
-        gate.load_waivers(waivers_file, endpoints) if waivers_path or waivers_file.is_file() else ()
+        load_waivers(waivers_file, endpoints) if waivers_path or waivers_file.is_file() else ()
     )
-    result = gate.evaluate(
+    result = evaluate(
         read,
         endpoints,
         now=datetime.now(UTC),
@@ -89,7 +92,7 @@ def command(
         waivers_file=display(waivers_file),
     )
     if fmt == "json":
-        click.echo(orjson.dumps(gate.to_dict(result), option=orjson.OPT_INDENT_2).decode())
+        click.echo(orjson.dumps(to_dict(result), option=orjson.OPT_INDENT_2).decode())
     else:
-        click.echo(gate.render(result), nl=False)
+        click.echo(render(result), nl=False)
     click.get_current_context().exit(result.exit_code)

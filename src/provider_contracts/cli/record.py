@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +11,7 @@ from ..project import Project
 from ._live import base_urls_for, network_options, policy_from
 
 if TYPE_CHECKING:
+    from ..drift.findings import Finding
     from ..live.probes import Probe
     from ..live.record import Recording, Unreached
 
@@ -155,24 +156,19 @@ def _describe(item: Recording | Unreached) -> list[str]:
     bad = check.violations or item.breaking
     lines = [f"{'FAIL' if bad else 'ok  '} {endpoint}  HTTP {check.status}{attempts}{drift}"]
     for finding in item.drift:
-        if _field(finding, "severity") in SHOWN_DRIFT:
+        if finding.severity in SHOWN_DRIFT:
             lines.append("     " + render_finding(finding))
     for violation in check.violations:
         lines.extend("     " + line for line in violation.lines(endpoint))
     return lines
 
 
-def _counts(findings: tuple[Any, ...]) -> str:
+def _counts(findings: tuple[Finding, ...]) -> str:
     tally: dict[str, int] = {}
     for finding in findings:
-        severity = str(_field(finding, "severity"))
-        tally[severity] = tally.get(severity, 0) + 1
+        tally[finding.severity] = tally.get(finding.severity, 0) + 1
     order = [*SHOWN_DRIFT, "noise"]
     return ", ".join(f"{tally[s]} {s}" for s in order if s in tally)
-
-
-def _field(finding: Any, name: str) -> Any:
-    return finding.get(name) if isinstance(finding, dict) else getattr(finding, name, None)
 
 
 def _usd(amount: float) -> str:

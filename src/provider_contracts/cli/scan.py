@@ -44,7 +44,7 @@ def command(project: Project, paths: tuple[str, ...], fmt: str) -> None:
     secret itself is never printed. Exit 0 when clean, 1 on any finding, 2 when a
     path cannot be read.
     """
-    from ..cassettes.scrub import SecretHit, find_secrets
+    from ..cassettes.scan import SecretHit, find_secrets
     from ..errors import InputError
     from ..files import display, read_bytes
 

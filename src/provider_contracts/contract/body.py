@@ -7,7 +7,6 @@ read bodies through it.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
@@ -19,12 +18,50 @@ __all__ = ["Body", "BodyKind"]
 BodyKind = Literal["json", "sse", "text", "bytes", "empty"]
 
 
-@dataclass(frozen=True, slots=True)
 class Body:
-    """A request or response body, decoded as far as it goes."""
+    """A request or response body, decoded as far as it goes.
+
+    `value` is the parsed JSON, the text, or the bytes. An event stream read from a
+    cassette keeps its stored lines (`lines`): stream checks read those, and the text is
+    joined from them only when something asks for `value` (a 100,000-event stream is
+    then never copied into one string and split again).
+    """
+
+    __slots__ = ("kind", "lines", "value")
 
     kind: BodyKind
-    value: Any  # parsed JSON, text, or bytes
+    value: Any
+    lines: list[str] | None  # the stored lines of an event stream, when read from them
+
+    def __init__(self, kind: BodyKind, value: Any) -> None:
+        self.kind = kind
+        self.value = value
+        self.lines = None
+
+    @classmethod
+    def from_lines(cls, lines: list[str]) -> Body:
+        """An event stream from its stored lines (the text split at each `\\n`)."""
+        body = cls.__new__(cls)
+        body.kind, body.lines = "sse", lines  # `value` stays unset until asked for
+        return body
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for an unset slot: the text of a stream read from its lines.
+        if name == "value" and self.lines is not None:
+            self.value = "\n".join(self.lines)
+            return self.value
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Body):
+            return NotImplemented
+        return self.kind == other.kind and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.value))  # as the frozen dataclass it was: text hashes
+
+    def __repr__(self) -> str:
+        return f"Body(kind={self.kind!r}, value={self.value!r})"
 
     @classmethod
     def from_raw(cls, data: bytes | str | None, content_type: str | None = None) -> Body:
@@ -66,7 +103,7 @@ class Body:
         if self.kind == "json":
             return {"json": self.value}
         if self.kind == "sse":
-            return {"sse": self.value.split("\n")}
+            return {"sse": list(self.lines) if self.lines is not None else self.value.split("\n")}
         if self.kind == "bytes":
             return {"base64": base64.b64encode(self.value).decode()}
         if self.kind == "empty":

@@ -6,6 +6,7 @@ files; schemas are read and compiled on first use (`provider_contracts.contract.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any, Literal
 
 from ..errors import BAD_FIELD, MISSING_FIELD, NO_CONTRACTS, ContractError, UnknownName
 from ..files import display, read_yaml
+from .rules import RULES
 
 __all__ = [
     "Auth",
@@ -67,6 +69,7 @@ class StreamSpec:
     first: str | None
     last: str | None
     rules: tuple[str, ...]
+    folds_into: str | None = None  # the endpoint whose 200 answer the folded stream must be
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class Endpoint:
     error_branch: ErrorBranch | None
     stream: StreamSpec | None
     volatile: tuple[str, ...]
+    rules: tuple[str, ...] = ()  # body rules, run on a success body (contract/rules/)
+    folds_into: Endpoint | None = None  # stream.folds_into, resolved
 
     @property
     def id(self) -> str:
@@ -105,10 +110,9 @@ class Endpoint:
         return _by_status(self.headers, status)
 
     def is_error_body(self, value: Any) -> bool:
-        """Whether a JSON body is this endpoint's error body, the one that may arrive under
-        a success status (an object with the error branch's key); False without a branch."""
-        branch = self.error_branch
-        return branch is not None and isinstance(value, dict) and branch.key in value
+        """Whether a parsed body took the error branch (carries its key), whatever the status."""
+        key = self.error_branch.key if self.error_branch else None
+        return key is not None and isinstance(value, dict) and key in value
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +316,26 @@ def load_provider(root: Path, folder: Path) -> Provider:
             f"{ENDPOINTS}/NAME.yaml per endpoint ({_FIX})"
         )
     endpoints = {path.stem: _load_endpoint(root, folder, provider, path) for path in files}
+    for name, endpoint in endpoints.items():
+        target = endpoint.stream.folds_into if endpoint.stream else None
+        if target is not None:
+            endpoints[name] = replace(
+                endpoint, folds_into=_fold_target(endpoint, endpoints, target)
+            )
     return replace(provider, endpoints=endpoints)
+
+
+def _fold_target(endpoint: Endpoint, endpoints: Mapping[str, Endpoint], name: str) -> Endpoint:
+    doc = _Doc({}, endpoint.file, "stream.")
+    found = endpoints.get(name)
+    if found is None or found.stream is not None or found.schema_for(200) is None:
+        others = ", ".join(n for n, e in endpoints.items() if e.stream is None) or "none"
+        raise doc._fail(
+            "folds_into",
+            f"names {name!r}, which is not a non-streamed endpoint of this provider with a "
+            f"200 schema (those: {others})",
+        )
+    return found
 
 
 def _load_endpoint(root: Path, folder: Path, provider: Provider, path: Path) -> Endpoint:
@@ -345,6 +368,7 @@ def _load_endpoint(root: Path, folder: Path, provider: Provider, path: Path) -> 
         error_branch=branch,
         stream=_stream(doc, root, folder) if doc.data.get("stream") is not None else None,
         volatile=provider.volatile + doc.strings("volatile"),
+        rules=_rules(doc, ("body",)),
     )
 
 
@@ -375,14 +399,15 @@ def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
     else:
         table = sub.sub("events", required=True)
         events = {name: table.schema(root, folder, name, v) for name, v in table.data.items()}
-    from .streams import RULES  # the rule names live with the rules
-
-    rules = sub.strings("rules")
-    for rule in rules:
-        if rule not in RULES:
-            raise sub._fail(
-                "rules", f"names an unknown rule {rule!r} (known: {', '.join(sorted(RULES))})"
-            )
+    rules = _rules(sub, ("body", "stream", "fold"))
+    folds_into = sub.optional("folds_into")
+    folding = [r for r in rules if RULES[r].scope == "fold"]
+    if folding and folds_into is None:
+        raise sub._fail(
+            "folds_into",
+            f"is needed by the rule {folding[0]!r}: name the "
+            "non-streamed endpoint whose answer the folded stream must be",
+        )
     for end in ("first", "last"):
         name = sub.optional(end)
         if name is not None and events is not None and name not in events:
@@ -395,4 +420,20 @@ def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
         first=sub.optional("first"),
         last=sub.optional("last"),
         rules=rules,
+        folds_into=folds_into,
     )
+
+
+def _rules(doc: _Doc, scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """The rule names of a `rules:` list, each known and of a scope that applies here."""
+    rules = doc.strings("rules")
+    for rule in rules:
+        if rule not in RULES:
+            close = difflib.get_close_matches(rule, RULES, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise doc._fail("rules", f"names an unknown rule {rule!r}{hint}")
+        if RULES[rule].scope not in scopes:
+            raise doc._fail(
+                "rules", f"names {rule!r}, a rule of a stream: list it under stream.rules"
+            )
+    return rules

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 __all__ = ["Event", "Stream", "looks_like_sse", "parse", "split_events"]
 
-_LINES = re.compile(r"\r\n|\n|\r")
+LINES = re.compile(r"\r\n|\n|\r")
 _EVENT_END = re.compile(r"\r\n\r\n|\n\n|\r\r")
 
 
@@ -68,7 +68,7 @@ def parse(text: str) -> Stream:
     event_id: str | None = None
     start = 0
     pending = False
-    lines = _LINES.split(text.removeprefix("\ufeff"))
+    lines = LINES.split(text.removeprefix("\ufeff"))
     # A body ending in a line break yields a final "" that is not a blank line of its own.
     ended_with_break = len(lines) > 1 and lines[-1] == ""
     if ended_with_break:

@@ -3,12 +3,13 @@
 A stream is read by `provider_contracts.contract.sse`, each event's data checked against its
 schema, and the whole sequence against the contract's rules: the terminator is there,
 nothing follows it, `first`/`last` events are where they must be, and the named rules
-in `RULES` hold. A truncated stream is a violation, never an exception.
+(`provider_contracts.contract.rules`) hold, given the events as parsed here. A truncated
+stream is a violation, never an exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,20 +17,17 @@ import orjson
 
 from . import sse
 from .registry import StreamSpec
+from .rules import Chunk, run_stream
+from .rules.registry import Folded
 from .schemas import SchemaStore
 from .violations import Violation, excerpt, schema_violations
 
-__all__ = ["RULES", "StreamCheck", "check_stream"]
+__all__ = ["EventData", "StreamCheck", "check_stream"]
 
 
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """A data event that parsed as JSON."""
-
-    index: int
-    name: str | None
-    value: Any
-    is_error: bool
+EventData = tuple[int, str | None, Any]
+"""One data event as it is parsed: its index in the stream, its `event:` name (typed
+streams; None for `data`-only ones), and its data parsed as JSON."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,165 +48,220 @@ def _sequence(message: str, event: int | None = None, value: Any = None) -> Viol
 
 
 def check_stream(
-    text: str,
+    text: str | None,
     spec: StreamSpec,
     store: SchemaStore,
     error_key: str | None = None,
     error_schema: Any = None,
+    lines: list[str] | None = None,
+    fold: Folded | None = None,
 ) -> StreamCheck:
-    """Check one `text/event-stream` body against a stream contract."""
-    stream = sse.parse(text)
-    found: list[Violation] = []
+    """Check one `text/event-stream` body against a stream contract.
+
+    The body is its text, or its stored lines (`Body.lines`; `text` may then be None).
+    One pass over the lines frames the events (as `sse.parse` does), checks the
+    terminator, parses each event's data once and validates it with validators looked
+    up once per stream; the endpoint's named rules read the events as they pass
+    (as `Chunk`s, kept only when the contract names rules); then the ends of the stream
+    are checked. `fold` checks the message a fold rule makes of a complete stream.
+    """
+    reader = _Reader(spec, store, error_key, error_schema)
+    events = reader.events(_lines(text, lines))
     chunks: list[Chunk] = []
-    terminated_at: int | None = None
-    for event in stream.data_events:
-        data = event.data
-        assert data is not None
-        if spec.terminator is not None and data == spec.terminator and spec.format == "data":
-            if terminated_at is None:
-                terminated_at = event.index
-            else:
-                found.append(_sequence(f"a second {spec.terminator!r} terminator", event.index))
-            continue
-        if terminated_at is not None:
-            found.append(
-                _sequence(f"data after the {spec.terminator!r} terminator", event.index, data)
-            )
-            continue
-        try:
-            value = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            found.append(
-                Violation(
-                    kind="body",
-                    message="event data is not JSON",
-                    excerpt=excerpt(data),
-                    event=event.index,
-                )
-            )
-            continue
-        name = event.event if spec.format == "typed" else None
-        is_error = (error_key is not None and isinstance(value, dict) and error_key in value) or (
-            name == "error"
-        )
-        chunks.append(Chunk(event.index, name, value, is_error))
-        if spec.format == "typed":
-            found.extend(_typed_event(spec, store, event, value))
-        else:
-            validator = store.validator(error_schema if is_error and error_schema else spec.event)  # type: ignore[arg-type]
-            found.extend(schema_violations(validator, value, event.index))
-    took_error = any(c.is_error for c in chunks)
-    if stream.truncated:
+    if spec.rules:
+        errors = reader.errors  # each error's position is added before it is yielded
+        chunks = [
+            Chunk(index, name, value, position in errors)
+            for position, (index, name, value) in enumerate(events)
+        ]
+    for _ in events:  # whatever was not read for the rules (all of it, without rules)
+        pass
+    found = reader.found
+    if reader.truncated:
         found.append(
             _sequence("the stream ends mid-event (no blank line after its last event): truncated")
         )
-    elif spec.terminator is not None and terminated_at is None:
+    elif spec.terminator is not None and reader.terminated_at is None:
         found.append(_sequence(f"the stream ends without its {spec.terminator!r} terminator"))
-    if not stream.data_events:
+    if not reader.count:
         found.append(_sequence("the stream carries no data events"))
-    found.extend(_ends(spec, chunks, took_error))
-    for rule in spec.rules:
-        found.extend(RULES[rule](chunks))
+    found.extend(_ends(spec, reader))
+    complete = not reader.truncated and (
+        spec.terminator is None or reader.terminated_at is not None
+    )
+    found.extend(run_stream(spec.rules, chunks, fold if complete and not reader.errors else None))
     return StreamCheck(
         violations=tuple(found),
-        events=len(stream.data_events),
-        truncated=stream.truncated,
-        took_error_branch=took_error,
+        events=reader.count,
+        truncated=reader.truncated,
+        took_error_branch=bool(reader.errors),
     )
 
 
+def _lines(text: str | None, stored: list[str] | None) -> list[str]:
+    """The lines of an event stream, as the WHATWG rules cut them.
+
+    Stored lines (split at each `\\n`) are those lines unless a `\\r` hides in them: then,
+    and for a body given as text, the text is split at CRLF, LF or CR.
+    """
+    if stored is not None and not [line for line in stored if "\r" in line]:  # 3 ms per 100k
+        lines = stored
+    else:
+        lines = sse.LINES.split(text if text is not None else "\n".join(stored or []))
+    if lines and lines[0].startswith("\ufeff"):
+        lines = [lines[0][1:], *lines[1:]]
+    # A body ending in a line break yields a final "" that is not a blank line of its own.
+    return lines[:-1] if len(lines) > 1 and lines[-1] == "" else lines
+
+
+class _Reader:
+    """One pass over a stream's lines: events framed, data parsed and validated.
+
+    `events()` yields each data event that parsed as JSON; what it finds on the way
+    (violations, error positions, counts, the ends) is on the reader when it is done.
+    """
+
+    def __init__(
+        self, spec: StreamSpec, store: SchemaStore, error_key: str | None, error_schema: Any
+    ) -> None:
+        self.spec, self.store, self.error_key, self.error_schema = (
+            spec,
+            store,
+            error_key,
+            error_schema,
+        )
+        self.found: list[Violation] = []
+        self.errors: set[int] = set()
+        self.count = 0  # data events, the terminator and non-JSON ones included
+        self.terminated_at: int | None = None
+        self.truncated = False
+        self.first: EventData | None = None
+        self.last: EventData | None = None
+        self.yielded = 0  # events yielded (parsed as JSON)
+        self.first_error: int | None = None  # the stream index of the first error event
+
+    def events(self, lines: list[str]) -> Iterator[EventData]:
+        spec, store, found, errors, error_key = (
+            self.spec, self.store, self.found, self.errors, self.error_key,
+        )  # fmt: skip
+        typed = spec.format == "typed"
+        terminator = None if typed else spec.terminator
+        # Validators looked up once per stream, not once per event.
+        event_valid = None if typed or spec.event is None else store.validator(spec.event).is_valid
+        error_valid = (
+            None if self.error_schema is None else store.validator(self.error_schema).is_valid
+        )
+        typed_valid = {n: store.validator(ref).is_valid for n, ref in spec.events.items()}
+        loads, decode_error = orjson.loads, orjson.JSONDecodeError
+        index = count = position = 0  # events (comment-only ones too), data events, yielded
+        terminated_at: int | None = None
+        data: str | None = None
+        more: list[str] = []  # the data lines of an event after its first
+        name: str | None = None
+        pending = False
+        for line in lines:
+            if line:
+                pending = True
+                if line.startswith("data:"):
+                    value = line[6:] if line.startswith(" ", 5) else line[5:]
+                    if data is None:
+                        data = value
+                    else:
+                        more.append(value)
+                elif not line.startswith(":"):
+                    field, _, value = line.partition(":")
+                    if field == "event":
+                        name = value[1:] if value.startswith(" ") else value
+                    elif field == "data":  # a bare `data` line: an empty data line
+                        if data is None:
+                            data = ""
+                        else:
+                            more.append("")
+                continue
+            if data is not None:  # a blank line ends an event that has data
+                count += 1
+                if more:
+                    data = "\n".join([data, *more])
+                    more = []
+                if terminator is not None and data == terminator:
+                    if terminated_at is None:
+                        terminated_at = index
+                    else:
+                        found.append(_sequence(f"a second {terminator!r} terminator", index))
+                elif terminated_at is not None:
+                    found.append(
+                        _sequence(f"data after the {terminator!r} terminator", index, data)
+                    )
+                else:
+                    try:
+                        parsed = loads(data)
+                    except decode_error:
+                        found.append(_not_json(data, index))
+                    else:
+                        if typed:
+                            is_error = name == "error" or (
+                                type(parsed) is dict and error_key in parsed
+                            )
+                            valid = typed_valid.get(name) if name is not None else None
+                            if valid is None or not valid(parsed):
+                                found.extend(_typed_event(spec, store, index, name, parsed))
+                        else:
+                            is_error = type(parsed) is dict and error_key in parsed
+                            if is_error and error_valid is not None:
+                                if not error_valid(parsed):
+                                    found.extend(_invalid(store, self.error_schema, parsed, index))
+                            elif event_valid is not None and not event_valid(parsed):
+                                found.extend(_invalid(store, spec.event, parsed, index))
+                        if is_error:
+                            if not errors:
+                                self.first_error = index
+                            errors.add(position)
+                        event = (index, name if typed else None, parsed)
+                        if not position:
+                            self.first = event
+                        position += 1
+                        yield event
+            if pending:
+                index += 1
+            data, name, pending = None, None, False
+        if position:
+            self.last = event
+        self.yielded, self.count, self.terminated_at = position, count, terminated_at
+        self.truncated = pending and (data is not None or name is not None)
+
+
+def _not_json(data: str, index: int) -> Violation:
+    return Violation(
+        kind="body", message="event data is not JSON", excerpt=excerpt(data), event=index
+    )
+
+
+def _invalid(store: SchemaStore, ref: Any, value: Any, index: int) -> Iterator[Violation]:
+    return schema_violations(store.validator(ref), value, index)
+
+
 def _typed_event(
-    spec: StreamSpec, store: SchemaStore, event: sse.Event, value: Any
+    spec: StreamSpec, store: SchemaStore, index: int, name: str | None, value: Any
 ) -> Iterator[Violation]:
-    if event.event is None:
-        yield _sequence("an event without an `event:` name", event.index, value)
+    if name is None:
+        yield _sequence("an event without an `event:` name", index, value)
         return
-    ref = spec.events.get(event.event)
+    ref = spec.events.get(name)
     if ref is None:
         known = ", ".join(sorted(spec.events))
-        yield _sequence(f"unknown event type {event.event!r} (known: {known})", event.index)
+        yield _sequence(f"unknown event type {name!r} (known: {known})", index)
         return
-    yield from schema_violations(store.validator(ref), value, event.index)
+    yield from schema_violations(store.validator(ref), value, index)
 
 
-def _ends(spec: StreamSpec, chunks: list[Chunk], took_error: bool) -> Iterator[Violation]:
-    if not chunks:
+def _ends(spec: StreamSpec, reader: _Reader) -> Iterator[Violation]:
+    first, last, errors = reader.first, reader.last, reader.errors
+    if first is None or last is None:
         return
-    if spec.first is not None and chunks[0].name != spec.first:
-        yield _sequence(
-            f"the first event must be {spec.first!r}, not {chunks[0].name!r}", chunks[0].index
-        )
-    if spec.last is not None and chunks[-1].name != spec.last and not chunks[-1].is_error:
+    if spec.first is not None and first[1] != spec.first:
+        yield _sequence(f"the first event must be {spec.first!r}, not {first[1]!r}", first[0])
+    if spec.last is not None and last[1] != spec.last and reader.yielded - 1 not in errors:
         # A stream that ends on an error event took the error branch: no `last` is owed.
-        yield _sequence(
-            f"the last event must be {spec.last!r}, not {chunks[-1].name!r}", chunks[-1].index
-        )
-    if spec.format == "typed":
-        yield from _error_is_last(chunks, took_error)
-
-
-def _error_is_last(chunks: list[Chunk], took_error: bool) -> Iterator[Violation]:
-    if not took_error:
-        return
-    errors = [c for c in chunks if c.is_error]
-    if errors[0] is not chunks[-1]:
-        yield _sequence("events after an error event", errors[0].index)
-
-
-# --- named sequence rules ---------------------------------------------------------------
-
-
-def usage_chunk_last(chunks: list[Chunk]) -> Iterator[Violation]:
-    """A chunk with `choices: []` carries `usage`, and no content chunk comes after it.
-
-    OpenAI-compatible streams send token usage in a final chunk with no choices
-    (`stream_options.include_usage`); a consumer reads it as the end of the answer.
-    """
-    usage_at: int | None = None
-    for chunk in chunks:
-        value = chunk.value
-        if chunk.is_error or not isinstance(value, dict):
-            continue
-        choices = value.get("choices")
-        if choices == []:
-            if not isinstance(value.get("usage"), dict):
-                yield _sequence("a chunk with `choices: []` carries no `usage`", chunk.index)
-            usage_at = chunk.index
-        elif choices and usage_at is not None:
-            yield _sequence(
-                f"a content chunk after the usage chunk (event {usage_at})", chunk.index
-            )
-
-
-def content_blocks_balanced(chunks: list[Chunk]) -> Iterator[Violation]:
-    """Content blocks open, change and close in order, once each, per `index`.
-
-    Anthropic streams a message as `content_block_start`, any `content_block_delta`s and
-    `content_block_stop` for each block index; a consumer that assembles blocks breaks
-    on a delta for a block never started or a block never stopped.
-    """
-    state: dict[Any, str] = {}
-    for chunk in chunks:
-        if chunk.name not in ("content_block_start", "content_block_delta", "content_block_stop"):
-            continue
-        index = chunk.value.get("index") if isinstance(chunk.value, dict) else None
-        current = state.get(index)
-        if chunk.name == "content_block_start":
-            if current is not None:
-                yield _sequence(f"content block {index} started twice", chunk.index)
-            state[index] = "open"
-        elif current != "open":
-            what = "never started" if current is None else "already stopped"
-            yield _sequence(f"{chunk.name} for content block {index}, {what}", chunk.index)
-        elif chunk.name == "content_block_stop":
-            state[index] = "stopped"
-    if not any(c.is_error for c in chunks):
-        for index, current in state.items():
-            if current == "open":
-                yield _sequence(f"content block {index} is never stopped")
-
-
-RULES: dict[str, Callable[[list[Chunk]], Iterator[Violation]]] = {
-    "usage_chunk_last": usage_chunk_last,
-    "content_blocks_balanced": content_blocks_balanced,
-}
+        yield _sequence(f"the last event must be {spec.last!r}, not {last[1]!r}", last[0])
+    if spec.format == "typed" and errors and min(errors) != reader.yielded - 1:
+        yield _sequence("events after an error event", reader.first_error)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from .body import Body
 from .registry import Endpoint, SchemaRef
+from .rules import run_body
 from .schemas import SchemaStore, store_for
 from .streams import check_stream
 from .violations import Violation, excerpt, schema_violations
@@ -18,7 +19,9 @@ __all__ = ["BodyResult", "Violation", "validate_recorded", "validate_response"]
 Branch = Literal["success", "error"]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ pays object.__setattr__ per field, half the
+# cost of reading a cassette (scripts/bench_verify.py); never assigned after creation.
+@dataclass(slots=True, unsafe_hash=True)
 class BodyResult:
     """What one response showed: its violations, and which branch of the contract it took."""
 
@@ -45,20 +48,32 @@ def validate_response(
 
     `headers=None` means the headers are not known: header contracts are then skipped.
     """
-    store = store or store_for(_root_of(endpoint))
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
     if not isinstance(body, Body):
         body = Body.from_raw(body, lowered.get("content-type"))
-    header_violations = _headers(endpoint, status, lowered, store) if headers is not None else ()
+    return _validate(endpoint, status, body, lowered if headers is not None else None, store)
+
+
+def _validate(
+    endpoint: Endpoint,
+    status: int,
+    body: Body,
+    lowered: Mapping[str, str] | None,
+    store: SchemaStore | None,
+) -> BodyResult:
+    store = store or store_for(_root_of(endpoint))
+    header_violations = _headers(endpoint, status, lowered, store) if lowered is not None else ()
     success = 200 <= status < 300
     if endpoint.stream is not None and success and body.kind == "sse":
         branch = endpoint.error_branch
         checked = check_stream(
-            body.value,
+            body.value if body.lines is None else None,  # stored lines are read as they are
             endpoint.stream,
             store,
             error_key=branch.key if branch else None,
             error_schema=branch.schema if branch else None,
+            lines=body.lines,
+            fold=_folded_check(endpoint, store),
         )
         return BodyResult(
             status=status,
@@ -86,8 +101,8 @@ def validate_recorded(
     endpoint: Endpoint, response: Recorded, store: SchemaStore | None = None
 ) -> BodyResult:
     """Check a recorded response, its headers included, against the endpoint's contract."""
-    headers = {name: values[0] for name, values in response.headers.items() if values}
-    return validate_response(endpoint, response.status, response.body, headers, store)
+    lowered = {name.lower(): values[0] for name, values in response.headers.items() if values}
+    return _validate(endpoint, response.status, response.body, lowered, store)
 
 
 def _json(
@@ -127,7 +142,27 @@ def _json(
             status, body.kind, branch, (*found, _body_violation("body", message, body))
         )
     violations = tuple(schema_violations(store.validator(ref), body.value))
+    if branch == "success" and endpoint.rules:
+        violations += (*run_body(endpoint.rules, body.value),)
     return BodyResult(status, "json", branch, found + violations)
+
+
+def _folded_check(endpoint: Endpoint, store: SchemaStore) -> Any:
+    """How a stream folded into one message is checked: as the 200 answer of the endpoint
+    the stream contract names (its schema, and its rules but those the stream already ran
+    on every event)."""
+    target, spec = endpoint.folds_into, endpoint.stream
+    if target is None or spec is None:
+        return None
+    ref = target.schema_for(200)
+    rules = tuple(r for r in target.rules if r not in spec.rules)
+
+    def check(message: Any) -> Iterator[Violation]:
+        if ref is not None:
+            yield from schema_violations(store.validator(ref), message)
+        yield from run_body(rules, message)
+
+    return check
 
 
 def _wants_stream(endpoint: Endpoint, status: int) -> bool:

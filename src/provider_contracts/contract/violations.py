@@ -11,7 +11,7 @@ import orjson
 
 __all__ = ["Violation", "excerpt", "pointer", "schema_violations"]
 
-Kind = Literal["schema", "sequence", "body", "status", "headers"]
+Kind = Literal["schema", "sequence", "rule", "body", "status", "headers"]
 EXCERPT_LIMIT = 80
 
 
@@ -20,8 +20,9 @@ class Violation:
     """One way a response departs from its contract.
 
     `instance_path` is a JSON pointer into the body (into the event's data, for a stream
-    event), `schema_path` the keyword's location through every `$ref`, `message` what
-    was expected, `excerpt` a short rendering of what came.
+    event), `schema_path` the keyword's location through every `$ref`, `rule` the named
+    rule that failed (`contracts/README.md` lists them), `message` what was expected,
+    `excerpt` a short rendering of what came.
     """
 
     kind: Kind
@@ -30,6 +31,7 @@ class Violation:
     schema_path: str = ""
     excerpt: str = ""
     event: int | None = None  # the stream event's index, for stream bodies
+    rule: str = ""
 
     @property
     def location(self) -> str:
@@ -42,6 +44,8 @@ class Violation:
         lines = [f"{where} at {self.location}: {self.message}"]
         if self.schema_path:
             lines.append(f"  schema: {self.schema_path}")
+        if self.rule:
+            lines.append(f"  rule: {self.rule}")
         if self.excerpt:
             lines.append(f"  got: {self.excerpt}")
         return lines

@@ -1,6 +1,7 @@
 """The gate: whether staging may deploy, judged from verify reports and waivers.
 
-Owns: reading reports back, waivers, the verdict and its rendering.
+Owns: reading reports back (`report`), waivers (`waivers`), the verdict (`verdict`) and
+its rendering (`render`).
 
 May import: reports, verify and every room below them.
 """

@@ -29,7 +29,8 @@ from ..cassettes.cassette import (
     dumps,
     to_dict,
 )
-from ..cassettes.scrub import REDACTED, scrub_interaction
+from ..cassettes.mask import Masker
+from ..cassettes.scrub import scrub_interaction
 from ..contract.body import Body
 from ..contract.registry import Endpoint, Provider
 from ..contract.violations import Violation
@@ -133,11 +134,7 @@ class Scratch:
             "api_version": outgoing.provider.api_version,
             "source": SCRATCH_SOURCE,
         }
-        data = dumps(to_dict(Cassette(path, provenance, tuple(kept))))
-        if outgoing.secret:
-            # Belt and braces: the key never reaches disk, wherever a server echoed it.
-            data = data.replace(outgoing.secret.encode(), REDACTED.encode())  # scrub's marker
-        write_atomic(path, data)
+        write_atomic(path, dumps(to_dict(Cassette(path, provenance, tuple(kept)))))
         return path
 
 
@@ -222,11 +219,7 @@ class Forwarder:
         endpoint, provider = outgoing.endpoint, outgoing.provider
         content_type = _first(headers, "content-type")
         body = Body.from_raw(content, content_type)
-        checked = validate_response(endpoint, status, body, _single(headers))
-        if not checked.ok:
-            self.broken.append(
-                Broken(endpoint.id, outgoing.method, outgoing.url, status, checked.violations)
-            )
+        masker = Masker([outgoing.secret])
         redacted = {name.lower() for name in provider.redact.get("headers", ())}
         replayed = tuple((k, v) for k, v in headers if k.lower() not in WIRE_HEADERS | redacted)
         interaction = scrub_interaction(
@@ -245,8 +238,17 @@ class Forwarder:
                 ),
             ),
             provider,
+            masker,
         )
-        cassette = Path(outgoing.url)
+        # What is checked is what is kept, as `record` does: the scrubbed answer, so that
+        # no excerpt (cut short before any masker could see it whole) carries the key.
+        seen = _single((k, masker.text(v)) for k, v in headers)
+        checked = validate_response(endpoint, status, interaction.response.body, seen)
+        if not checked.ok:
+            violations = tuple(masker.violation(v) for v in checked.violations)
+            url = interaction.request.uri
+            self.broken.append(Broken(endpoint.id, outgoing.method, url, status, violations))
+        cassette = Path(interaction.request.uri)
         if self.scratch is not None:
             cassette = self.scratch.add(outgoing, interaction)
         recording = Recording(

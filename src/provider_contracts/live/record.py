@@ -6,8 +6,9 @@ atomically. `contracts record` writes into `cassettes/` only when every call ans
 `contracts verify --live` (`provider_contracts.verify.live`) writes into a scratch folder.
 
 Secrets: the key is sent only in the manifest's auth header. Each answer is scrubbed
-(`provider_contracts.cassettes.scrub`), then every trace of the key itself is masked wherever it
-was echoed back (a header, a body, the URL), and a recording that still holds it is
+(`provider_contracts.cassettes.scrub`) with the key's `Masker`, before it is validated or
+diffed, so the key is masked wherever it was echoed back (a header, a body, the URL, a
+binary body, a stream) and in whatever encoding; a recording that still holds it is
 refused before anything is written or printed.
 """
 
@@ -15,13 +16,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
-
-import orjson
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .. import jsonpath
 from ..cassettes import cassette as cassettes
@@ -32,6 +31,9 @@ from ..contract.validation import BodyResult, validate_recorded
 from ..errors import ContractsError, CouldNotVerify
 from .caller import Caller, RetryPolicy
 from .probes import Probe, plan
+
+if TYPE_CHECKING:
+    from ..drift.findings import Finding
 
 __all__ = [
     "KEY_LEFT",
@@ -61,13 +63,13 @@ class Recording:
     cassette: Cassette
     previous: Cassette | None  # the committed cassette, when there is one
     check: BodyResult
-    drift: tuple[Any, ...]  # drift.Finding
+    drift: tuple[Finding, ...]
     attempts: int
     wanted: bool  # False: recorded only because another probe needed its answer
 
     @property
     def breaking(self) -> bool:
-        from ..drift.core import worst
+        from ..drift.findings import worst
 
         return worst(self.drift) == "breaking"
 
@@ -173,14 +175,16 @@ def _recording(
     store: SchemaStore,
     recorded_at: datetime,
 ) -> Recording:
+    from ..cassettes.mask import Masker
     from ..cassettes.scrub import scrub_interaction
-    from ..drift.core import compare_interactions
+    from ..drift.pairing import compare_interactions
 
     endpoint = probe.endpoint
     path = target / provider.name / f"{endpoint.name}.json"
-    scrubbed = _masked(scrub_interaction(interaction, provider), key, path)
+    masker = Masker([key])
+    scrubbed = scrub_interaction(interaction, provider, masker)
     cassette = Cassette(path, _provenance(provider, probe, recorded_at), (scrubbed,))
-    if key in cassettes.dumps(cassettes.to_dict(cassette)).decode("utf-8", "replace"):
+    if masker.holds(cassettes.dumps(cassettes.to_dict(cassette)).decode("latin-1")):
         raise ContractsError(KEY_LEFT.format(endpoint=endpoint.id, var=provider.auth.env))
     check = validate_recorded(endpoint, scrubbed.response, store)
     previous = _committed(committed, endpoint)
@@ -213,18 +217,3 @@ def _without_userinfo(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def _masked(interaction: Interaction, key: str, path: Path) -> Interaction:
-    """The interaction with the key, wherever it was echoed, replaced as scrub.py does."""
-    from ..cassettes.scrub import REDACTED
-
-    doc = cassettes.to_dict(Cassette(path, {}, (interaction,)))
-    text = orjson.dumps(doc).decode()
-    masked = text
-    for form in sorted({key, quote(key, safe=""), quote(key)}, key=len, reverse=True):
-        masked = masked.replace(orjson.dumps(form).decode()[1:-1], REDACTED)
-    if masked == text:
-        return interaction
-    cleaned = cassettes.from_dict(orjson.loads(masked), path).interactions[0]
-    return replace(cleaned, index=interaction.index)

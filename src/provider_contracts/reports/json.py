@@ -49,7 +49,7 @@ def to_dict(result: VerifyResult) -> dict[str, Any]:
                     }
                     for i in e.interactions
                 ],
-                "drift": [_record(d) if hasattr(d, "__dataclass_fields__") else d for d in e.drift],
+                "drift": [d.to_dict() for d in e.drift],
             }
             for e in result.endpoints
         ],

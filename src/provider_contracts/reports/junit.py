@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree as ET
 
+from ..drift.findings import Finding
 from ..verify.offline import EndpointResult, InteractionResult, VerifyResult
-from .findings import FindingView, view
 
 __all__ = ["render"]
 
@@ -49,7 +49,7 @@ def _endpoint_cases(suite: ET.Element, endpoint: EndpointResult, mode: str) -> N
         return
     for interaction in endpoint.interactions:
         _interaction_case(suite, endpoint, name, interaction)
-    findings = [view(d) for d in endpoint.drift]
+    findings = list(endpoint.drift)
     checked_drift = bool(findings) or mode == "live"
     if checked_drift:
         _drift_case(suite, endpoint, name, findings)
@@ -79,7 +79,7 @@ def _interaction_case(
 
 
 def _drift_case(
-    suite: ET.Element, endpoint: EndpointResult, name: str, findings: list[FindingView]
+    suite: ET.Element, endpoint: EndpointResult, name: str, findings: list[Finding]
 ) -> None:
     case = _case(suite, endpoint, f"{name} drift")
     breaking = [f for f in findings if f.severity == "breaking"]
@@ -87,7 +87,7 @@ def _drift_case(
     if breaking:
         first = breaking[0]
         more = len(breaking) - 1
-        message = f"breaking drift at {first.path} ({first.transition})"
+        message = f"breaking drift at {first.location} ({first.transition})"
         failure = ET.SubElement(
             case,
             "failure",
@@ -99,9 +99,9 @@ def _drift_case(
         ET.SubElement(case, "system-out").text = _clean("\n".join(lines))
 
 
-def _drift_line(finding: FindingView) -> str:
+def _drift_line(finding: Finding) -> str:
     reason = f": {finding.reason}" if finding.reason else ""
-    return f"{finding.severity} {finding.what} at {finding.path} ({finding.transition}){reason}"
+    return f"{finding.severity} {finding.what} at {finding.location} ({finding.transition}){reason}"
 
 
 def _case(suite: ET.Element, endpoint: EndpointResult, name: str) -> ET.Element:

@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..drift.findings import Finding, one_line
 from ..verify.offline import EndpointResult, VerifyResult
-from .findings import FindingView, shape, view
 
 __all__ = ["render"]
 
@@ -35,9 +35,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 def render(result: VerifyResult) -> str:
     lines = [f"## Provider contracts: {VERDICT[result.exit_code]}", "", _context(result), ""]
     lines += _table(result)
-    breaking = [
-        (e, f) for e in result.endpoints for f in map(view, e.drift) if f.severity == "breaking"
-    ]
+    breaking = [(e, f) for e in result.endpoints for f in e.drift if f.severity == "breaking"]
     if breaking:
         lines += ["", f"### Breaking drift ({len(breaking)})", ""]
         lines += _findings(breaking)
@@ -49,7 +47,7 @@ def render(result: VerifyResult) -> str:
     if unverified:
         lines += ["", f"### Not verified ({len(unverified)})", ""]
         lines += [f"- **{e.endpoint}**: {_text(e.note or MARK[e.outcome])}" for e in unverified]
-    risky = [(e, f) for e in result.endpoints for f in map(view, e.drift) if f.severity == "risky"]
+    risky = [(e, f) for e in result.endpoints for f in e.drift if f.severity == "risky"]
     if risky:
         lines += ["", f"### Risky drift, not blocking ({len(risky)})", ""]
         lines += _findings(risky)
@@ -90,7 +88,7 @@ def _table(result: VerifyResult) -> list[str]:
 
 def _drift_counts(endpoint: EndpointResult) -> str:
     counts: dict[str, int] = {}
-    for finding in map(view, endpoint.drift):
+    for finding in endpoint.drift:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
     return ", ".join(f"{n} {severity}" for severity, n in counts.items()) or "none"
 
@@ -102,7 +100,7 @@ def _provenance(provenance: Mapping[str, Any]) -> str:
     return f"from {str(source).split(' (')[0]}" if source else ""
 
 
-def _findings(found: list[tuple[EndpointResult, FindingView]]) -> list[str]:
+def _findings(found: list[tuple[EndpointResult, Finding]]) -> list[str]:
     lines: list[str] = []
     shown: dict[str, int] = {}
     for endpoint, finding in found:
@@ -111,8 +109,8 @@ def _findings(found: list[tuple[EndpointResult, FindingView]]) -> list[str]:
             continue
         reason = f": {_text(finding.reason)}" if finding.reason else ""
         lines.append(
-            f"- **{endpoint.endpoint}** {_code(finding.path)} {_text(finding.what)}, "
-            f"{_code(shape(finding.old))} → {_code(shape(finding.new))}{reason}"
+            f"- **{endpoint.endpoint}** {_code(finding.location)} {_text(finding.what)}, "
+            f"{_code(one_line(finding.old))} → {_code(one_line(finding.new))}{reason}"
         )
     lines += _cut(shown, "findings")
     return lines

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..drift.findings import Finding
 from ..verify.offline import EndpointResult, VerifyResult
-from .findings import view
 
 __all__ = ["render", "render_finding"]
 
@@ -22,20 +20,19 @@ def render(result: VerifyResult) -> str:
         for interaction, violation in endpoint.violations:
             where = f"{interaction.cassette} {interaction.label} (status {interaction.status})"
             lines.extend("     " + line for line in violation.lines(where))
-        lines.extend(
-            "     " + render_finding(f) for f in endpoint.drift if view(f).severity != "noise"
-        )
+        lines.extend("     " + render_finding(f) for f in endpoint.drift if f.severity != "noise")
         if endpoint.note:
             lines.append(f"     {endpoint.note}")
     lines.append(_totals(result))
     return "\n".join(lines) + "\n"
 
 
-def render_finding(finding: Any) -> str:
+def render_finding(finding: Finding) -> str:
     """One drift finding: `breaking choices[].finish_reason: removed (string -> absent); why`."""
-    seen = view(finding)
-    reason = f"; {seen.reason}" if seen.reason else ""
-    return f"{seen.severity:<8} {seen.path}: {seen.what} ({seen.transition}){reason}"
+    reason = f"; {finding.reason}" if finding.reason else ""
+    return (
+        f"{finding.severity:<8} {finding.location}: {finding.what} ({finding.transition}){reason}"
+    )
 
 
 def _summary(endpoint: EndpointResult) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -9,6 +10,7 @@ import vcr
 from hypothesis import given
 from hypothesis import strategies as st
 
+import provider_contracts.cassettes
 from provider_contracts.cassettes import cassette as cassettes
 from provider_contracts.contract.body import Body
 from provider_contracts.errors import CassetteError
@@ -67,14 +69,23 @@ def test_sse_and_text_bodies_round_trip_exactly(text: str) -> None:
     for kind in ("sse", "text"):
         body = Body(kind, text)  # type: ignore[arg-type]
         stored = body.to_stored()
-        back = cassettes._body(stored, "text/event-stream" if kind == "sse" else "text/plain")
+        back = _read_back(stored, "text/event-stream" if kind == "sse" else "text/plain")
         assert back.text == text
 
 
 def test_binary_bodies_are_stored_as_base64() -> None:
     body = Body("bytes", b"\x00\xff")
     assert body.to_stored() == {"base64": "AP8="}
-    assert cassettes._body(body.to_stored(), None).raw == b"\x00\xff"
+    assert _read_back(body.to_stored(), None).raw == b"\x00\xff"
+
+
+def _read_back(stored: dict[str, Any] | None, content_type: str | None) -> Body:
+    """A stored response body as reading a cassette gives it back."""
+    headers = {"Content-Type": [content_type]} if content_type else {}
+    response = {"status": {"code": 200, "message": "OK"}, "headers": headers, "body": stored}
+    request = {"method": "GET", "uri": "https://api.acme.test/v1/x", "headers": {}, "body": None}
+    doc = {"interactions": [{"request": request, "response": response}]}
+    return cassettes.from_dict(doc, Path("x.json")).interactions[0].response.body
 
 
 def _write(path: Path, text: str | bytes) -> Path:
@@ -139,7 +150,7 @@ def test_cassette_paths_include_a_split_folder_in_name_order(sample: Path) -> No
 
 def test_vcrpy_replays_a_cassette_through_the_contracts_serializer(sample: Path) -> None:
     recorder = vcr.VCR(record_mode="none")
-    recorder.register_serializer("contracts", cassettes)
+    recorder.register_serializer("contracts", provider_contracts.cassettes)  # as README says
     path = sample / "cassettes" / "acme" / "chat.json"
     with recorder.use_cassette(str(path), serializer="contracts", match_on=["method", "uri"]):
         response = httpx.post("https://api.acme.test/v1/chat/completions", json={"model": "tiny"})

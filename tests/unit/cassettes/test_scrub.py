@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from provider_contracts.cassettes import scrub
+from provider_contracts.cassettes import scan, scrub
 from provider_contracts.cassettes.cassette import (
     Cassette,
     Interaction,
@@ -23,13 +23,8 @@ from provider_contracts.cassettes.cassette import (
     dumps,
     to_dict,
 )
-from provider_contracts.cassettes.scrub import (
-    REDACTED,
-    SecretHit,
-    find_secrets,
-    scrub_interaction,
-    scrub_text,
-)
+from provider_contracts.cassettes.scan import SecretHit, find_secrets
+from provider_contracts.cassettes.scrub import REDACTED, scrub_interaction, scrub_text
 from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Registry
 from support.paths import REPO as _REPO
@@ -448,7 +443,7 @@ def test_a_long_line_is_cut_around_the_hit() -> None:
     secret = "sk_live_" + "Z" * 30
     text = "x" * 300 + " " + secret + " " + "y" * 300
     (hit,) = find_secrets(text)
-    assert len(hit.excerpt) <= scrub.EXCERPT_WIDTH + 2
+    assert len(hit.excerpt) <= scan.EXCERPT_WIDTH + 2
     assert "sk_live_****" in hit.excerpt
     assert hit.excerpt.startswith("…") and hit.excerpt.endswith("…")
 
@@ -461,11 +456,6 @@ def test_extra_names_are_looked_for() -> None:
 
 
 def test_the_public_api_is_pinned() -> None:
-    assert scrub.__all__ == [
-        "REDACTED",
-        "SecretHit",
-        "find_secrets",
-        "scrub_interaction",
-        "scrub_text",
-    ]
+    assert scrub.__all__ == ["REDACTED", "scrub_interaction", "scrub_text"]
+    assert scan.__all__ == ["SecretHit", "find_secrets"]
     assert REDACTED == "<REDACTED>"

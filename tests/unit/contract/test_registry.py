@@ -111,12 +111,12 @@ def test_endpoint_contract_problems_name_the_file_and_field(
     assert "acme/endpoints/chat.yaml" in str(info.value)
 
 
-def test_an_unknown_stream_rule_lists_the_known_ones(sample: Path) -> None:
+def test_an_unknown_stream_rule_names_the_closest_one(sample: Path) -> None:
     path = sample / "contracts" / "acme" / "endpoints" / "chat_stream.yaml"
     path.write_text(path.read_text().replace("usage_chunk_last", "usage_first"))
     with pytest.raises(
         ContractError,
-        match=r"unknown rule .usage_first. .known: content_blocks_balanced, usage_chunk_last",
+        match=r"unknown rule 'usage_first' \(did you mean 'usage_chunk_last'\?\); see contracts/README",
     ):
         Registry.load(sample / "contracts").provider("acme")
 

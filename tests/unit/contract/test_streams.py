@@ -87,21 +87,24 @@ def test_a_stream_without_data_events_is_a_violation(stream: Endpoint) -> None:
     ]
 
 
-def test_a_usage_chunk_must_carry_usage(stream: Endpoint) -> None:
+def test_a_chunk_without_choices_or_usage_holds(stream: Endpoint) -> None:
+    # OpenAI sends one for prompt filter results first, and for moderation after usage.
     empty = (
         "data: "
         + json.dumps({"id": "c1", "object": "chat.completion.chunk", "choices": []})
         + "\n\n"
     )
-    assert messages(stream, chunk() + empty + DONE) == [
-        "a chunk with `choices: []` carries no `usage`"
-    ]
+    assert messages(stream, empty + chunk() + USAGE + empty + DONE) == []
 
 
-def test_content_after_the_usage_chunk_is_a_violation(stream: Endpoint) -> None:
-    assert messages(stream, chunk() + USAGE + chunk() + DONE) == [
-        "a content chunk after the usage chunk (event 1)"
-    ]
+def test_content_after_the_usage_chunk_is_a_violation_naming_the_rule(stream: Endpoint) -> None:
+    (violation,) = validate_response(stream, 200, chunk() + USAGE + chunk() + DONE).violations
+    assert violation.message == "content after the usage chunk (event 1)"
+    assert (violation.rule, violation.event, violation.instance_path) == (
+        "usage_chunk_last",
+        2,
+        "/choices/0/delta",
+    )
 
 
 def test_a_mid_stream_error_takes_the_error_branch(stream: Endpoint) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +16,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider_contracts.cassettes.cassette import Cassette, Interaction, RecordedResponse, read
+from provider_contracts.cassettes.cassette import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    read,
+)
 from provider_contracts.contract.body import Body
 from provider_contracts.contract.registry import Endpoint, Registry
-from provider_contracts.drift import core as drift
-from provider_contracts.drift.core import (
-    REASONS,
-    Finding,
-    compare,
-    compare_interactions,
-    shape,
-    worst,
-)
+from provider_contracts.drift.classify import compare
+from provider_contracts.drift.findings import REASONS, Finding, worst
+from provider_contracts.drift.pairing import compare_interactions
+from provider_contracts.drift.shape import shape
 from support.paths import DATA as _DATA
+from support.paths import REPO
 
 SAMPLE = _DATA / "sample"
 
@@ -426,6 +428,90 @@ def test_the_variants_values_make_one_closed_enum(sample: Path) -> None:
     assert summary(unlisted) == [("block.type", "enum_value", "breaking")]
 
 
+def cassette_of(endpoint: Endpoint, bodies: list[Any]) -> Cassette:
+    """A cassette of 200 JSON answers from `endpoint`, one per body."""
+    request = RecordedRequest(
+        endpoint.method, f"https://tiny.test{endpoint.path}", {}, Body("empty", None)
+    )
+    return Cassette(Path("tiny.json"), {}, tuple(
+        Interaction(n, None, None, request, RecordedResponse(200, "OK", {}, Body("json", body)))
+        for n, body in enumerate(bodies)
+    ))  # fmt: skip
+
+
+# An open set as contracts/README.md writes it: the known members in `x-open-enum`, each
+# member's shape checked by an `if`/`then`, an unknown member let through with its type.
+OPEN_BLOCKS = {
+    "$defs": {
+        "Text": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+        "Block": {
+            "type": "object", "required": ["type"],
+            "properties": {"type": {"type": "string", "x-open-enum": ["text", "tool_use"],
+                                    "not": {"enum": ["image"]}}},
+            "allOf": [{"if": {"properties": {"type": {"const": "text"}}},
+                       "then": {"$ref": "#/$defs/Text"}}],
+        },
+    },
+    "type": "object",
+    "properties": {"content": {"type": "array", "items": {"$ref": "#/$defs/Block"}},
+                   "stop_reason": {"enum": ["end_turn", "tool_use"]}},
+}  # fmt: skip
+
+
+def test_a_new_member_of_an_open_set_is_risky_for_a_person_to_review(sample: Path) -> None:
+    endpoint = tiny(sample, OPEN_BLOCKS)
+    old = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"}
+    new = {"content": [{"type": "mcp_tool_use", "name": "f"}], "stop_reason": "end_turn"}
+    (finding,) = [f for f in compare(old, new, endpoint) if f.change == "enum_value"]
+    assert (finding.path, finding.old, finding.new) == ("content[].type", "text", "mcp_tool_use")
+    assert finding.severity == "risky"
+    assert finding.reason == REASONS["open_new"].format(known="text|tool_use")
+    assert "review" in finding.reason
+
+
+def test_a_known_member_of_an_open_set_is_noise_and_a_closed_set_still_breaks(
+    sample: Path,
+) -> None:
+    endpoint = tiny(sample, OPEN_BLOCKS)
+    old = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"}
+    known = {"content": [{"type": "tool_use"}], "stop_reason": "end_turn"}
+    closed = {"content": [{"type": "text", "text": "hi"}], "stop_reason": "pause_turn"}
+    assert ("content[].type", "enum_value", "noise") in summary(compare(old, known, endpoint))
+    assert summary(compare(old, closed, endpoint)) == [("stop_reason", "enum_value", "breaking")]
+
+
+def test_a_new_member_of_an_open_set_is_risky_across_cassettes_too(sample: Path) -> None:
+    endpoint = tiny(sample, OPEN_BLOCKS)
+    old = cassette_of(endpoint, [{"content": [{"type": "text", "text": "hi"}]}] * 3)
+    new = cassette_of(endpoint, [{"content": [{"type": "text", "text": "hi"}]}] * 2
+                      + [{"content": [{"type": "compaction"}]}])  # fmt: skip
+    assert summary(compare_interactions(old, new, endpoint)) == [
+        ("content[].text", "removed", "risky"),  # only the `text` member requires it
+        ("content[].type", "enum_value", "risky"),
+    ]
+
+
+def test_a_new_anthropic_content_block_type_is_risky_against_the_real_contract() -> None:
+    endpoint = Registry.load(REPO / "contracts").endpoint("anthropic/messages")
+    committed = read(REPO / "cassettes" / "anthropic" / "messages.json")
+    old = committed.interactions[0].response.body.value
+    new = copy.deepcopy(old)
+    new["content"].append({"type": "some_block_of_2027", "id": "blk_1"})
+    found = [f for f in compare(old, new, endpoint) if f.path == "content[].type"]
+    assert [(f.change, f.new, f.severity) for f in found] == [
+        ("enum_value", "some_block_of_2027", "risky")
+    ]
+    assert "review" in found[0].reason
+
+
+def test_a_ref_to_a_missing_schema_file_is_a_contract_error_naming_it(sample: Path) -> None:
+    from provider_contracts.errors import ContractError
+
+    endpoint = tiny(sample, {"properties": {"a": {"$ref": "gone.schema.json#/x"}}})
+    with pytest.raises(ContractError, match=r"gone\.schema\.json: cannot read"):
+        compare({"a": 1}, {"a": "1"}, endpoint)
+
+
 def test_a_nullable_written_with_if_else_allows_null(sample: Path) -> None:
     endpoint = tiny(sample, {"type": "object", "properties": {
         "reason": {"if": {"type": "null"}, "else": {"enum": ["stop", "length"]}}}})  # fmt: skip
@@ -654,6 +740,35 @@ def with_body(item: Interaction, body: Any, status: int | None = None) -> Intera
     return replace(item, response=changed)
 
 
+def test_pairing_compares_each_pair_of_distinct_shapes_once(
+    cassette: Cassette, chat: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provider_contracts.drift import pairing
+
+    calls: list[int] = []
+    real = pairing.classify
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[Finding, ...]:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pairing, "classify", counted)
+    success = cassette.interactions[0]
+    body = success.response.body.value
+
+    def answer(n: int, drifted: bool) -> Interaction:
+        value = edited(body, lambda b: b.update(id=f"cmpl-{n}"))  # values vary, shapes do not
+        if drifted:
+            value["choices"][0]["finish_reason"] = "length" if n % 2 else "stop"
+        return replace(with_body(success, value), index=n)
+
+    old = replace(cassette, interactions=tuple(answer(n, False) for n in range(300)))
+    new = replace(cassette, interactions=tuple(answer(n, True) for n in range(300)))
+    found = compare_interactions(old, new, chat)
+    assert summary(found) == [("choices[].finish_reason", "enum_value", "noise")]
+    assert len(calls) == 2  # 300 x 300 candidates, two distinct pairs of shapes
+
+
 def test_identical_cassettes_do_not_drift(cassette: Cassette, chat: Endpoint) -> None:
     assert compare_interactions(cassette, cassette, chat) == ()
 
@@ -751,25 +866,11 @@ def test_worst_ranks_breaking_over_risky_over_additive_over_noise(
     assert worst(findings) == expected
 
 
-def test_the_public_api_is_pinned() -> None:
-    assert drift.__all__ == [
-        "SEVERITIES",
-        "Finding",
-        "compare",
-        "compare_interactions",
-        "ordered",
-        "read_recording",
-        "shape",
-        "worst",
-    ]
-    assert [f.name for f in fields(Finding)] == [
-        "path",
-        "change",
-        "old",
-        "new",
-        "severity",
-        "reason",
-    ]
+def test_a_finding_survives_its_json_form_and_shows_the_body_as_slash() -> None:
+    finding = Finding("", "type_changed", "JSON", "event-stream", "breaking", "why")
+    assert Finding.from_dict(orjson.loads(orjson.dumps(finding.to_dict()))) == finding
+    assert (finding.location, finding.what) == ("/", "type changed")
+    assert finding.transition == "JSON -> event-stream"
 
 
 # --- properties ----------------------------------------------------------------------------------
@@ -874,9 +975,9 @@ def test_all_of_ref_and_keywords_combine(sample: Path) -> None:
     endpoint = tiny(sample, {
         "$defs": {"Base": {"type": "object", "required": ["id"], "properties": {
             "id": {"type": "string"}, "tags": {"items": {"type": "string"}}}},
-                  "flags": [{"enum": [True, False]}]},
+                  "flags": {"anyOf": [{"enum": [True, False]}]}},
         "allOf": [{"$ref": "#/$defs/Base"}, {"properties": {"tags": {"items": {"minLength": 1}}}}],
-        "properties": {"on": {"$ref": "#/$defs/flags/0"}, "size": {"type": "integer",
+        "properties": {"on": {"$ref": "#/$defs/flags/anyOf/0"}, "size": {"type": "integer",
                        "nullable": True}, "odd": {"$ref": "#/$defs/missing"}},
     })  # fmt: skip
     old = {"id": "a", "tags": ["x"], "on": True, "size": 1, "odd": 1}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,33 +13,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provider_contracts.contract.violations import Violation
+from provider_contracts.drift.findings import Finding
 from provider_contracts.errors import ContractError, InputError, ReportError
-from provider_contracts.gate.gate import (
-    DEFAULT_MAX_AGE,
-    GateResult,
-    Report,
-    Waiver,
-    dotted,
-    evaluate,
-    load_waivers,
-    parse_duration,
-    read_report,
-    render,
-    to_dict,
-)
+from provider_contracts.gate.render import render, to_dict
+from provider_contracts.gate.report import Report, read_report
+from provider_contracts.gate.verdict import DEFAULT_MAX_AGE, GateResult, evaluate, parse_duration
+from provider_contracts.gate.waivers import Waiver, dotted, load_waivers
 from provider_contracts.reports import json as json_report
 from provider_contracts.verify.offline import EndpointResult, InteractionResult, VerifyResult
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ENDPOINTS = ["openrouter/models", "openrouter/key", "stripe/customer_create"]
-BREAKING = {
-    "path": "data[].pricing.prompt",
-    "change": "type changed",
-    "old": "string",
-    "new": "number",
-    "severity": "breaking",
-    "reason": "required by the schema",
-}
+BREAKING = Finding(
+    "data[].pricing.prompt",
+    "type_changed",
+    "string",
+    "number",
+    "breaking",
+    "required by the schema",
+)
 VIOLATION = Violation(
     "schema", '1 is not of type "string"', "/data/0/pricing/prompt", "/x/type", "1"
 )
@@ -108,13 +100,13 @@ def test_breaking_drift_blocks_with_its_path_shapes_and_what_to_do(tmp_path: Pat
 
 @pytest.mark.parametrize("severity", ["risky", "additive", "noise"])
 def test_drift_that_is_not_breaking_does_not_block(tmp_path: Path, severity: str) -> None:
-    finding = {**BREAKING, "severity": severity}
+    finding = replace(BREAKING, severity=severity)
     result = _gate(tmp_path, EndpointResult("openrouter/models", "pass", drift=(finding,)))
     assert result.passed
 
 
 def test_risky_drift_is_mentioned(tmp_path: Path) -> None:
-    finding = {**BREAKING, "severity": "risky"}
+    finding = replace(BREAKING, severity="risky")
     result = _gate(tmp_path, EndpointResult("openrouter/models", "pass", drift=(finding,)))
     assert result.notes == (
         "risky drift, not blocking: 1 finding(s) on 1 endpoint(s) (openrouter/models); "
@@ -250,7 +242,7 @@ def test_an_endpoint_no_longer_in_contracts_is_ignored_with_a_note(tmp_path: Pat
 
 
 def test_the_text_output_shows_a_few_lines_per_endpoint(tmp_path: Path) -> None:
-    findings = tuple({**BREAKING, "path": f"data[].field_{n}"} for n in range(7))
+    findings = tuple(replace(BREAKING, path=f"data[].field_{n}") for n in range(7))
     result = _gate(tmp_path, EndpointResult("openrouter/models", "fail", drift=findings))
     lines = render(result).splitlines()
     assert sum(line.startswith("BLOCK openrouter/models: breaking") for line in lines) == 3

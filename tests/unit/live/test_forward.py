@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import orjson
@@ -17,6 +18,7 @@ from provider_contracts.live.forward import (
     base_url_for,
 )
 from provider_contracts.project import project
+from support.leaks import leaks
 
 ACME = "https://api.acme.test/v1"
 KEY = "sk-acme-0123456789"
@@ -184,3 +186,42 @@ def test_no_secret_reaches_a_scratch_cassette(sample: Path, tmp_path: Path) -> N
     assert interaction.response.body.value["client_secret"] == REDACTED
     assert set(interaction.request.headers) == {"Content-Type", "Acme-Version"}
     assert set(interaction.response.headers) == {"Content-Type", "X-Request-Id"}
+
+
+# The key as a live provider might echo it: every form record masks, live forwarding masks.
+LONG_KEY = "sk-acme-" + "7c1e94b2a05fd38e6b7a2c91d04e5f83"
+ECHOES = {
+    "raw": LONG_KEY,
+    "percent-encoded": "".join(f"%{ord(c):02X}" for c in LONG_KEY),
+    "base64": base64.b64encode(b"key=" + LONG_KEY.encode()).decode(),
+    "\\u-escaped": "".join(f"\\u{ord(c):04x}" for c in LONG_KEY),
+}
+
+
+@pytest.mark.parametrize("form", ECHOES, ids=list(ECHOES))
+def test_live_forwarding_masks_the_key_in_every_form_in_scratch_and_report(
+    sample: Path, tmp_path: Path, form: str
+) -> None:
+    chosen = forwarder(sample, tmp_path / "scratch", ACME_API_KEY=LONG_KEY)
+    outgoing = chosen.prepare("POST", f"{ACME}/chat/completions", b"{}", [])
+    broken = {"id": 1, "echo": ECHOES[form], "choices": ECHOES[form]}  # `choices`: an array
+    chosen.received(
+        outgoing, 200, "OK", [("Content-Type", "application/json")], orjson.dumps(broken)
+    )
+    written = (tmp_path / "scratch/acme/chat.json").read_text()
+    assert leaks(written, LONG_KEY) == []
+    (report,) = chosen.broken
+    assert leaks(report.message, LONG_KEY) == []
+    assert REDACTED in report.message
+
+
+def test_live_forwarding_masks_a_binary_answer_holding_the_key(
+    sample: Path, tmp_path: Path
+) -> None:
+    chosen = forwarder(sample, tmp_path / "scratch", ACME_API_KEY=LONG_KEY)
+    outgoing = chosen.prepare("POST", f"{ACME}/chat/completions", b"{}", [])
+    body = b"\x89PNG\x00\xff" + LONG_KEY.encode() + b"\x00"
+    chosen.received(outgoing, 200, "OK", [("Content-Type", "application/octet-stream")], body)
+    assert leaks((tmp_path / "scratch/acme/chat.json").read_bytes(), LONG_KEY) == []
+    (report,) = chosen.broken
+    assert leaks(report.message, LONG_KEY) == []

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 from provider_contracts.cli._options import REPORT_FORMATS
 from provider_contracts.contract.registry import Registry
 from provider_contracts.contract.violations import Violation
-from provider_contracts.drift.core import Finding
+from provider_contracts.drift.findings import Finding, one_line
 from provider_contracts.reports import RENDERERS, junit, markdown
 from provider_contracts.reports import json as json_report
-from provider_contracts.reports.findings import shape, view
 from provider_contracts.verify.offline import (
     EndpointResult,
     InteractionResult,
@@ -259,7 +258,7 @@ def test_markdown_code_spans_hold_any_backticks(text: str) -> None:
     assert inner.strip() == " ".join(text.split()).strip() or not text.strip()
 
 
-# --- JSON and the finding view -----------------------------------------------------------
+# --- JSON and findings read back -----------------------------------------------------------
 
 
 def test_the_json_report_carries_what_the_gate_reads() -> None:
@@ -292,18 +291,24 @@ def test_the_json_report_carries_what_the_gate_reads() -> None:
     ],
     ids=["absent", "a-type-name", "a-list", "cut-to-one-short-line"],
 )
-def test_shapes_read_on_one_short_line(value: Any, expected: str) -> None:
-    assert shape(value) == expected
+def test_shapes_read_back_on_one_short_line(value: Any, expected: str) -> None:
+    assert one_line(Finding.from_dict({"old": value}).old) == expected
 
 
-def test_a_finding_read_back_from_json_equals_the_object() -> None:
-    from dataclasses import asdict
-
-    assert view(asdict(BREAKING)) == view(BREAKING)
+def test_a_finding_read_back_from_the_json_report_equals_the_one_written() -> None:
+    result = _result(EndpointResult("openrouter/models", "fail", drift=(BREAKING, RISKY)))
+    written = json.loads(json_report.render(result))["endpoints"][0]["drift"]
+    assert [Finding.from_dict(d) for d in written] == [BREAKING, RISKY]
+    assert set(written[0]) == {"path", "change", "old", "new", "severity", "reason"}
 
 
 def test_an_unknown_severity_is_read_as_breaking() -> None:
-    assert view({"path": "x", "severity": "catastrophic"}).severity == "breaking"
+    assert Finding.from_dict({"path": "x", "severity": "catastrophic"}).severity == "breaking"
+
+
+def test_a_finding_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(TypeError, match="not str"):
+        Finding.from_dict("data[].id")  # type: ignore[arg-type]
 
 
 def test_verify_writes_junit_and_markdown_reports(run: Any, sample: Path, tmp_path: Path) -> None:

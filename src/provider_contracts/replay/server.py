@@ -122,6 +122,7 @@ class ReplayServer:
         self._idempotency = Idempotency()
         self._httpd: Listening | None = None
         self._thread: threading.Thread | None = None
+        self._serving = False
 
     @property
     def alterations(self) -> tuple[Alteration, ...]:
@@ -197,6 +198,7 @@ class ReplayServer:
     def start(self) -> str:
         """Serve in a background thread; returns the URL (`http://127.0.0.1:PORT`)."""
         url = self.bind()
+        self._serving = True  # before the thread runs, so that stop() always shuts it down
         self._thread = threading.Thread(target=self.serve_forever, name="replay", daemon=True)
         self._thread.start()
         return url
@@ -205,13 +207,15 @@ class ReplayServer:
         if self._httpd is None:
             self.bind()
         assert self._httpd is not None
+        self._serving = True
         self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
         """Stop serving and release every held connection (hung ones included)."""
         self.stopping.set()
         if self._httpd is not None:
-            self._httpd.shutdown()
+            if self._serving:  # shutdown() waits for a serve_forever() that never ran
+                self._httpd.shutdown()
             self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

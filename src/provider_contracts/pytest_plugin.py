@@ -124,7 +124,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     from .contract.registry import find_root
-    from .project import configure
+    from .project import PACKAGED, configure
 
     here = config.invocation_params.dir
     given = config.getoption("contracts_root")
@@ -136,6 +136,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(NO_CONTRACTS.format(where=f"--contracts-root {given}"))
     else:
         root = find_root(config.rootpath)
+        if not (root / "contracts").is_dir() and (PACKAGED / "contracts").is_dir():
+            root = PACKAGED  # a consumer's repository: the contracts the package ships
     live = bool(config.getoption("contracts_live"))
     scratch_option = config.getoption("contracts_scratch")
     scratch = None

@@ -107,9 +107,10 @@ def build_stream(root: Path, events: int) -> None:
     lines = []
     for n in range(events - 3):
         chunk = dict(content, created=1_760_000_000 + n)
-        chunk["choices"] = [
-            {**content["choices"][0], "delta": {"content": f"token {n} "}},
-        ]
+        delta = {"content": f"token {n} "}
+        if n == 0:  # the first delta says who speaks, as every real stream's does
+            delta = {**content["choices"][0]["delta"], **delta}
+        chunk["choices"] = [{**content["choices"][0], "delta": delta}]
         lines += ["data: " + orjson.dumps(chunk).decode(), ""]
     for last in (finish, usage):
         lines += ["data: " + orjson.dumps(last).decode(), ""]

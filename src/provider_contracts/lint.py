@@ -3,12 +3,17 @@
 Checks: each manifest and endpoint contract loads; each schema file is valid JSON,
 declares Draft 2020-12, passes the meta-schema and has every `$ref` resolving to a file
 and pointer under `contracts/`; every schema a contract names compiles; every endpoint
-has a cassette that reads; no cassette belongs to an endpoint that does not exist.
+has a cassette that reads and is at most `CASSETTE_LIMIT`; no cassette belongs to an
+endpoint that does not exist; no `$ref` chain loops without reaching a constraint (such
+a schema accepts anything); `contracts/waivers.yaml` holds only waivers the gate accepts.
+Manifests and endpoint contracts with unknown or repeated keys, aliases or an oversized
+probe do not load, and are reported as such.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +21,21 @@ from .cassettes.cassette import cassette_paths, read
 from .contract.registry import SHARED, Registry, load_provider
 from .contract.schemas import BASE_URI, DIALECT, SchemaStore, iter_refs
 from .errors import ContractError, InputError
-from .files import display
+from .files import MiB, display, size_text
+from .gate.waivers import HORIZON, load_waivers
 
-__all__ = ["Finding", "lint"]
+__all__ = ["CASSETTE_LIMIT", "Finding", "lint"]
+
+CASSETTE_LIMIT = 16 * MiB  # a committed cassette is reviewed as a diff
+# Keywords that constrain nothing: a schema of these and a `$ref` is only a pointer.
+_ANNOTATIONS = frozenset(
+    {"$ref", "$schema", "$id", "$anchor", "$comment", "$defs", "title", "description"}
+    | {"examples", "default", "deprecated", "readOnly", "writeOnly"}
+)
+REF_LOOP = (
+    "{where}: $ref {ref!r} loops ({chain}) without reaching a constraint, so it accepts "
+    "anything; point it at a schema that says something"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +51,9 @@ class Finding:
         )
 
 
-def lint(contracts_root: Path, cassettes_root: Path) -> tuple[list[Finding], Registry]:
+def lint(
+    contracts_root: Path, cassettes_root: Path, waiver_horizon: timedelta = HORIZON
+) -> tuple[list[Finding], Registry]:
     findings: list[Finding] = []
     providers = {}
     broken: set[str] = set()
@@ -78,10 +97,28 @@ def lint(contracts_root: Path, cassettes_root: Path) -> tuple[list[Finding], Reg
             )
         for cassette in paths:
             try:
+                size = cassette.stat().st_size
+                if size > CASSETTE_LIMIT:
+                    findings.append(
+                        Finding(
+                            display(cassette),
+                            f"{size >> 20} MiB, over the {size_text(CASSETTE_LIMIT)} a "
+                            "committed cassette may be; record fewer or smaller answers",
+                        )
+                    )
+                    continue
                 read(cassette)
             except InputError as exc:
                 findings.append(Finding(display(cassette), str(exc)))
+            except OSError as exc:
+                findings.append(Finding(display(cassette), f"cannot read ({exc.strerror})"))
     findings.extend(_orphans(registry, cassettes_root, broken))
+    waivers = contracts_root / "waivers.yaml"
+    if waivers.is_file():
+        try:
+            load_waivers(waivers, registry.endpoint_ids(), horizon=waiver_horizon)
+        except InputError as exc:
+            findings.append(Finding(display(waivers), str(exc)))
     return findings, registry
 
 
@@ -125,7 +162,9 @@ def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Finding]:
     found = []
     for where, ref in iter_refs(doc):
         try:
-            resolver.lookup(ref)
+            loop = _loop(resolver, ref)
+            if loop:
+                found.append(Finding(shown, REF_LOOP.format(where=where, ref=ref, chain=loop)))
         except Unresolvable as exc:
             root: BaseException = exc
             while root.__cause__ is not None:  # referencing wraps our retriever's reason
@@ -135,6 +174,23 @@ def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Finding]:
         except (ValueError, InputError) as exc:
             found.append(Finding(shown, f"{where}: $ref {ref!r} does not resolve ({exc})"))
     return found
+
+
+def _loop(resolver: Any, ref: str) -> str:
+    """The chain of `$ref`s, when following `ref` through schemas that are only a `$ref`
+    comes back to where it was; else "" (an error in resolving propagates)."""
+    chain = [ref]
+    seen: set[int] = set()
+    resolved = resolver.lookup(ref)
+    while isinstance(resolved.contents, dict) and "$ref" in resolved.contents:
+        if not set(resolved.contents) <= _ANNOTATIONS:
+            return ""
+        if id(resolved.contents) in seen:
+            return " -> ".join(chain)
+        seen.add(id(resolved.contents))
+        chain.append(resolved.contents["$ref"])
+        resolved = resolved.resolver.lookup(resolved.contents["$ref"])
+    return ""
 
 
 def _draft() -> Any:

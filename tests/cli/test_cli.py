@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+
+from provider_contracts.files import MAX_INPUT
 
 Run = Callable[..., Result]
 
@@ -304,7 +307,237 @@ BAD_INPUTS: list[tuple[str, Callable[[Path], list[str]], str]] = [
     ),
     ("check-bad-status", lambda s: ["check", "acme/chat", "-", "--status", "42"], "--status"),
     ("check-unknown-endpoint", lambda s: ["check", "acme", "-"], "unknown endpoint 'acme'"),
+    # --- sizes: at most one byte past the limit is read
+    (
+        "check-over-the-limit",
+        lambda s: ["check", "acme/chat", _sparse(s / "huge.json", MAX_INPUT + 1)],
+        "huge.json: larger than 64 MiB, the most contracts reads as a body",
+    ),
+    (
+        "diff-over-the-limit",
+        lambda s: [
+            "diff",
+            _sparse(s / "huge.json", MAX_INPUT + 1),
+            _write(s / "b.json", "{}"),
+            "--contract",
+            "acme/chat",
+        ],
+        "huge.json: larger than 64 MiB",
+    ),
+    (
+        "scan-over-the-limit",
+        lambda s: ["scan", _sparse(s / "huge.json", MAX_INPUT + 1)],
+        "huge.json: larger than 64 MiB",
+    ),
+    ("scan-dev-zero", lambda s: ["scan", "/dev/zero"], "/dev/zero: larger than 64 MiB"),
+    # --- reports write only where they may
+    (
+        "report-onto-a-cassette",
+        lambda s: ["verify", "acme", "--report", f"json:{s}/cassettes/acme/chat.json"],
+        "cassettes/acme/chat.json: inside cassettes/, which only `contracts record` and you change",
+    ),
+    (
+        "report-into-contracts",
+        lambda s: ["verify", "acme", "--report", f"json:{s}/contracts/acme/r.json"],
+        "r.json: inside contracts/",
+    ),
+    (
+        "report-onto-a-folder",
+        lambda s: ["verify", "acme", "--report", f"json:{_folder(s / 'out')}"],
+        "is a folder; give a file path",
+    ),
+    (
+        "report-path-ending-in-a-slash",
+        lambda s: ["verify", "acme", "--report", f"json:{s}/reports/"],
+        "reports: is a folder; give a file path, e.g.",
+    ),
+    (
+        "report-through-a-symlink-loop",
+        lambda s: ["verify", "acme", "--report", f"json:{_loop(s / 'loop.json')}"],
+        "loop.json: cannot write (Too many levels of symbolic links)",
+    ),
+    (
+        "report-onto-a-fifo-nobody-reads",
+        lambda s: ["verify", "acme", "--report", f"json:{_fifo(s / 'pipe')}"],
+        "pipe: a FIFO that no process reads",
+    ),
+    (
+        "report-onto-a-full-device",
+        lambda s: ["verify", "acme", "--report", f"json:{_full(s / 'full')}"],
+        "full: cannot write (No space left on device)",
+    ),
+    (
+        "report-under-a-file",
+        lambda s: ["verify", "acme", "--report", f"json:{_write(s / 'f', 'x')}/r.json"],
+        "f/r.json: cannot write (f is a file, not a folder)",
+    ),
+    # --- options, checked before anything starts
+    *[
+        (
+            f"{option.strip('-')}-{value}",
+            lambda s, option=option, value=value: [
+                "verify",
+                "acme",
+                "--live",
+                option,
+                value,
+            ],
+            f"'{option}': '{value}' is not a number of seconds from",
+        )
+        for option, value in [
+            ("--timeout", "nan"),
+            ("--deadline", "nan"),
+            ("--max-wait", "nan"),
+            ("--backoff", "inf"),
+            ("--timeout", "1e308"),
+            ("--deadline", "-1"),
+        ]
+    ],
+    (
+        "alter-retry-after-nan",
+        lambda s: ["serve", "--alter", "status:429:nan"],
+        "--alter 'status:429:nan': seconds must be a number from 0 to 3600, not 'nan'",
+    ),
+    (
+        "alter-slow-1e308",
+        lambda s: ["serve", "--alter", "slow:1e308"],
+        "--alter 'slow:1e308': seconds must be a number from 0 to 3600",
+    ),
+    (
+        "alter-unknown-provider",
+        lambda s: ["serve", "--alter", "drop:usage@nope/x"],
+        "--alter 'drop:usage@nope/x': unknown provider 'nope'",
+    ),
+    (
+        "alter-unknown-endpoint",
+        lambda s: ["serve", "--alter", "drop:usage@acme/chatt"],
+        "unknown endpoint 'acme/chatt' (did you mean 'acme/chat'?)",
+    ),
+    (
+        "alter-provider-not-served",
+        lambda s: ["serve", "acme", "--alter", "drop:usage@beta"],
+        "names 'beta', which this server does not serve (acme)",
+    ),
+    # --- contracts that would be misread
+    (
+        "manifest-misspelled-key",
+        lambda s: [_edit(s / "contracts/acme/provider.yaml", "redact:", "redakt:"), "acme"],
+        "provider.yaml: unknown field 'redakt' (did you mean 'redact'?)",
+    ),
+    (
+        "manifest-duplicate-key",
+        lambda s: [
+            _edit(s / "contracts/acme/provider.yaml", "title:", "base_url: https://x.test\ntitle:"),
+            "acme",
+        ],
+        "provider.yaml:3: key 'base_url' given twice (also line 1); keep one",
+    ),
+    (
+        "endpoint-misspelled-key",
+        lambda s: [
+            _edit(s / "contracts/acme/endpoints/chat.yaml", "volatile:", "volatil:"),
+            "acme",
+        ],
+        "chat.yaml: unknown field 'volatil' (did you mean 'volatile'?)",
+    ),
+    (
+        "probe-misspelled-key",
+        lambda s: [_edit(s / "contracts/acme/endpoints/chat.yaml", "  json:", "  jsn:"), "acme"],
+        "chat.yaml: unknown field 'probe.jsn' (did you mean 'probe.json'?)",
+    ),
+    (
+        "probe-too-large",
+        lambda s: [
+            _edit(
+                s / "contracts/acme/endpoints/chat.yaml",
+                "max_tokens: 1}",
+                "max_tokens: 1, pad: '" + "x" * 70_000 + "'}",
+            ),
+            "acme",
+        ],
+        "chat.yaml: field 'probe' is larger than 64 KiB",
+    ),
+    (
+        "anchor-bomb",
+        lambda s: [
+            _edit(
+                s / "contracts/acme/endpoints/chat.yaml",
+                "probe:\n",
+                "probe:\n  a: &a [x, x, x, x, x, x, x, x, x]\n  b: [*a, *a, *a, *a, *a, *a]\n",
+            ),
+            "acme",
+        ],
+        "chat.yaml:6: a YAML alias (*a); write the value out",
+    ),
+    (
+        "contract-impossible-date",
+        lambda s: [
+            _edit(s / "contracts/acme/endpoints/chat.yaml", "method:", "date: 2026-13-45\nmethod:"),
+            "acme",
+        ],
+        "chat.yaml:2: '2026-13-45' is not a date",
+    ),
+    # --- cassettes
+    (
+        "cassette-symlink-loop",
+        lambda s: [_loop(s / "cassettes/acme/chat.json") and "verify", "acme"],
+        "chat.json: cannot read (Too many levels of symbolic links)",
+    ),
+    (
+        "cassette-sse-a-string",
+        lambda s: [_sse_string(s / "cassettes/acme/chat_stream.json") and "verify", "acme"],
+        "chat_stream.json: interaction #0 is malformed (TypeError: `sse` must be a list",
+    ),
 ]
+
+
+def _sparse(path: Path, size: int) -> str:
+    """A file of `size` zero bytes that takes no disk space."""
+    with path.open("wb") as handle:
+        handle.truncate(size)
+    return str(path)
+
+
+def _edit(path: Path, old: str, new: str) -> str:
+    """Change a contract file; returns the command that reads it (`verify`)."""
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    return "verify"
+
+
+def _loop(path: Path) -> str:
+    path.unlink(missing_ok=True)
+    path.symlink_to(path)
+    return str(path)
+
+
+def _folder(path: Path) -> str:
+    path.mkdir()
+    return str(path)
+
+
+def _fifo(path: Path) -> str:
+    os.mkfifo(path)
+    return str(path)
+
+
+def _full(path: Path) -> str:
+    """A node of the kernel's full device (/dev/full's numbers): every write fails ENOSPC."""
+    import stat
+
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    return str(path)
+
+
+def _sse_string(path: Path) -> str:
+    doc = json.loads(path.read_text())
+    doc["interactions"][0]["response"]["body"]["sse"] = "data: {}"
+    path.write_text(json.dumps(doc))
+    return str(path)
 
 
 @pytest.mark.parametrize(
@@ -314,7 +547,9 @@ def test_bad_input_is_one_line_and_exit_2(
     run: Run, sample: Path, make: Callable[[Path], list[str]], expected: str
 ) -> None:
     args = make(sample)
+    before = _files(sample)
     result = run(*args[2:], root=Path(args[1])) if args[0] == "--root" else run(*args, input="{}")
+    assert _files(sample) == before
     assert result.exit_code == 2, (result.output, result.stderr)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = result.stderr.splitlines()
@@ -322,6 +557,19 @@ def test_bad_input_is_one_line_and_exit_2(
     assert lines[0].startswith("error: ")
     assert expected in lines[0]
     assert "Traceback" not in result.output + result.stderr
+
+
+def _files(folder: Path) -> dict[Path, bytes | str]:
+    """Every entry under a folder: a file's bytes, else what it is (a link, a FIFO, a device)."""
+    found: dict[Path, bytes | str] = {}
+    for path in folder.rglob("*"):
+        if path.is_symlink():
+            found[path] = f"-> {os.readlink(path)}"
+        elif path.is_file():
+            found[path] = path.read_bytes()
+        elif not path.is_dir():
+            found[path] = f"mode {path.lstat().st_mode:o}"
+    return found
 
 
 def test_bad_input_overwrites_nothing(run: Run, sample: Path, tmp_path: Path) -> None:
@@ -355,6 +603,39 @@ def test_the_console_script_maps_errors_to_exit_codes(sample: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: unknown provider 'nope'")
+
+
+@pytest.mark.parametrize("redirect", ["pipe", "file"])
+def test_a_report_to_dev_stdout_is_written_through_beside_the_output(
+    sample: Path, tmp_path: Path, redirect: str
+) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.txt"
+    with out.open("wb") as handle:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from provider_contracts.cli import main; main()",
+                "--root",
+                str(sample),
+                "verify",
+                "acme",
+                "--report",
+                "json:/dev/stdout",
+            ],
+            stdout=subprocess.PIPE if redirect == "pipe" else handle,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    printed = (proc.stdout if redirect == "pipe" else out.read_bytes()).decode()
+    assert proc.returncode == 0, proc.stderr
+    report, _, text = printed.partition("\n}\n")  # the report's closing brace, unindented
+    assert json.loads(report + "}")["report_version"] == 1
+    assert text.rstrip().endswith("everything holds")
+    assert os.path.exists("/dev/stdout")  # still the system's link, not a file
 
 
 def test_check_applies_header_contracts_only_to_given_headers(run: Run) -> None:

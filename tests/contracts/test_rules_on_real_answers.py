@@ -7,6 +7,10 @@ ways of breaking them are in `support.mutations`.
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+import jsonschema_rs
 import pytest
 
 from provider_contracts.contract.registry import Registry
@@ -54,3 +58,29 @@ def test_every_rule_is_exercised_by_a_broken_real_answer() -> None:
     named = {m.rule for m in MUTATIONS}
     untested = set(RULES) - named - {"usage_chunk_last"}  # tests/unit/contract/test_streams.py
     assert untested == set()
+
+
+def _values() -> list[Any]:
+    """Every real body and stream event, and each broken variant of them."""
+    values: list[Any] = []
+    for real in REAL:
+        variants = [real.parsed()] + [
+            m.change(copy.deepcopy(real.parsed())) for m in MUTATIONS if m.applies(real)
+        ]
+        for variant in filter(None, variants):
+            values += [data for _, data in variant] if real.streamed else [variant]
+    return values
+
+
+VALUES = _values()
+
+
+@pytest.mark.parametrize("name", [n for n, r in RULES.items() if r.holds_if is not None])
+def test_a_value_matching_a_rules_holds_if_schema_keeps_the_rule(name: str) -> None:
+    rule = RULES[name]
+    assert rule.holds_if is not None
+    matches = jsonschema_rs.validator_for(dict(rule.holds_if)).is_valid
+    vouched = [value for value in VALUES if matches(value)]
+    broken = [value for value in VALUES if rule.check(value)]
+    assert vouched and broken
+    assert [value for value in vouched if rule.check(value)] == []

@@ -90,3 +90,68 @@ def test_a_contract_whose_schema_pointer_dangles_is_reported(sample: Path) -> No
     path.write_text(path.read_text().replace("$defs/Chunk", "$defs/Chunks"))
     found = _messages(sample)
     assert any("common.schema.json#/$defs/Chunks cannot be used" in m for m in found), found
+
+
+@pytest.mark.parametrize(
+    ("defs", "loops"),
+    [
+        ({"Loop": {"$ref": "#/$defs/Loop"}}, True),
+        ({"A": {"$ref": "#/$defs/B", "description": "d"}, "B": {"$ref": "#/$defs/A"}}, True),
+        ({"A": {"$ref": "#/$defs/B"}, "B": {"type": "object"}}, False),
+        # recursion through a constraint is a real schema (a tree), not a loop
+        ({"Loop": {"type": "object", "properties": {"child": {"$ref": "#/$defs/Loop"}}}}, False),
+    ],
+    ids=["self", "two-step", "chain-to-a-schema", "recursive-tree"],
+)
+def test_a_ref_loop_that_never_reaches_a_constraint_is_found(
+    sample: Path, defs: dict[str, object], loops: bool
+) -> None:
+    _edit_schema(
+        sample,
+        "error.schema.json",
+        {"$defs": defs, "properties": {"e": {"$ref": f"#/$defs/{next(iter(defs))}"}}},
+    )
+    found = [m for m in _messages(sample) if "without reaching a constraint" in m]
+    assert bool(found) == loops, found
+    if loops:
+        assert "error.schema.json: /properties/e/$ref: $ref '#/$defs/" in found[0]
+        assert "so it accepts anything" in found[0]
+
+
+def test_a_cassette_over_the_limit_is_reported(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provider_contracts import lint as lint_module
+
+    monkeypatch.setattr(lint_module, "CASSETTE_LIMIT", 1024)
+    found = _messages(sample)
+    assert any(
+        m.endswith(
+            "chat.json: 0 MiB, over the 1 KiB a committed cassette may be; record fewer or smaller answers"
+        )
+        or "over the 1 KiB a committed cassette may be" in m
+        for m in found
+    ), found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "- {endpoint: '*', finding: '*', reason: r, who: w, expires: 2026-12-01}\n",
+            "are both wildcards",
+        ),
+        (
+            "- {endpoint: acme/chat, finding: /x, reason: r, who: w, expires: 9999-12-31}\n",
+            "expires 9999-12-31, more than 365 days from today",
+        ),
+        ("- endpoint: acme/chat\n  endpoint: acme/chat\n", "key 'endpoint' given twice"),
+    ],
+    ids=["wildcards", "beyond-the-horizon", "duplicate-key"],
+)
+def test_waivers_the_gate_would_refuse_are_lint_problems(
+    sample: Path, text: str, expected: str
+) -> None:
+    (sample / "contracts" / "waivers.yaml").write_text(text)
+    found = _messages(sample)
+    assert len(found) == 1 and "waivers.yaml" in found[0] and expected in found[0], found

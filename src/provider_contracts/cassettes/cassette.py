@@ -20,7 +20,7 @@ import orjson
 
 from ..contract.body import Body
 from ..errors import CassetteError
-from ..files import display, read_bytes, write_atomic
+from ..files import MAX_CASSETTE, display, read_bytes, write_atomic
 
 __all__ = [
     "WIRE_HEADERS",
@@ -99,7 +99,7 @@ def header(headers: Mapping[str, tuple[str, ...]], name: str) -> str | None:
 
 def read(path: Path) -> Cassette:
     """Read one cassette file; anything that is not a cassette is a `CassetteError`."""
-    data = read_bytes(path, CassetteError)
+    data = read_bytes(path, CassetteError, MAX_CASSETTE, "a cassette")
     where = display(path)
     if not data.strip():
         raise CassetteError(f"{where}: the cassette is empty; {_FIX}")
@@ -125,7 +125,6 @@ def from_dict(doc: Any, path: Path) -> Cassette:
 
 
 def _interaction(item: Any, index: int, where: str) -> Interaction:
-    here = f"{where}: interaction #{index}"
     try:
         request, response = item["request"], item["response"]
         status = response["status"]
@@ -151,7 +150,7 @@ def _interaction(item: Any, index: int, where: str) -> Interaction:
         )
     except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
         raise CassetteError(
-            f"{here} is malformed ({type(exc).__name__}: {exc}); it needs request.method, "
+            f"{where}: interaction #{index} is malformed ({type(exc).__name__}: {exc}); it needs request.method, "
             f"request.uri, response.status.code and bodies as in cassettes/README.md"
         ) from exc
 
@@ -188,7 +187,7 @@ def cassette_paths(cassettes_root: Path, provider: str, endpoint: str) -> list[P
     """The cassette file of an endpoint, or the files of its split folder, in name order."""
     single = cassettes_root / provider / f"{endpoint}.json"
     folder = cassettes_root / provider / endpoint
-    paths = [single] if single.is_file() else []
+    paths = [single] if single.is_file() or single.is_symlink() else []  # a broken link: an error
     if folder.is_dir():
         paths.extend(sorted(folder.glob("*.json")))
     return paths

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from ..contract.violations import Violation
+if TYPE_CHECKING:
+    from ..contract.violations import Violation
 from .deltas import split_pieces, with_pieces_masked
 from .formats import Span, format_spans, key_pattern, key_spans
 
@@ -66,9 +68,9 @@ class Masker:
     def stream(self, text: str) -> str:
         """An event stream with secrets masked: first those split across the deltas (the
         joined text of each field of the data events), then those within a line."""
-        pieces = split_pieces(text.split("\n"), self.spans)
+        pieces = split_pieces(text, self.spans)
         if pieces:
-            text = "\n".join(with_pieces_masked(text.split("\n"), pieces, REDACTED))
+            text = with_pieces_masked(text, pieces, REDACTED)
         return self.text(text)
 
     def violation(self, violation: Violation) -> Violation:

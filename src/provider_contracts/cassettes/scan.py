@@ -139,12 +139,14 @@ def _in_cassette(text: str) -> list[SecretHit]:
         for _, _, kind in format_spans(data):
             hits.append(SecretHit(f"{kind} (in a binary body)", line, "****"))
     for lines in _bodies(document, "sse", list):
+        stream = "\n".join(lines)
         seen: set[tuple[str, str]] = set()
-        for piece in split_pieces(lines, format_spans):
+        for piece in split_pieces(stream, format_spans):
             if (piece.kind, piece.excerpt) in seen:
                 continue
             seen.add((piece.kind, piece.excerpt))
-            where = text.find(orjson.dumps(lines[piece.line]).decode())
+            event = lines[stream.count("\n", 0, piece.start)]
+            where = text.find(orjson.dumps(event).decode())
             line = text.count("\n", 0, where) + 1 if where >= 0 else 1
             kind = f"{piece.kind} (split across stream events)"
             hits.append(SecretHit(kind, line, _cut(piece.excerpt, 0)))

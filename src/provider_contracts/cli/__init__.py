@@ -12,6 +12,7 @@ May import: every room.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -38,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "lint": (
         "lint",
-        "Check schemas (meta-schema, every $ref), manifests, contracts and cassettes.",
+        "Check schemas (meta-schema, every $ref), manifests, contracts, cassettes and waivers.",
     ),
     "list": (
         "listing",
@@ -62,6 +63,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Check the committed cassettes of providers (or endpoints) against their contracts.",
     ),
 }
+
+IO_FIX = "check the path, its permissions and the free space"
 
 
 class ContractsGroup(click.Group):
@@ -117,6 +120,10 @@ class ContractsGroup(click.Group):
 
             click.echo(f"error: {Masker().text(str(exc))}", err=True)
             code = exc.exit_code
+        except OSError as exc:  # an I/O failure no room translated: still one line, no traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}; {IO_FIX}", err=True)
+            code = 3 if isinstance(exc, (ConnectionError, TimeoutError)) else 2
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
@@ -147,4 +154,10 @@ def cli(ctx: click.Context, root: str | None) -> None:
 
 
 def main() -> None:
-    cli.main(prog_name="contracts")
+    """The `contracts` executable: run the command, then end the process."""
+    code = cli.main(prog_name="contracts", standalone_mode=False)
+    # The process ends here: with every live object frozen, the collection at interpreter
+    # exit does not walk them all again (about 9 ms of `contracts verify openrouter`'s
+    # 100 ms; scripts/bench_startup.py). Files are closed and atexit handlers still run.
+    gc.freeze()
+    sys.exit(code)

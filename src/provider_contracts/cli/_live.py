@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ._options import Seconds
+
 if TYPE_CHECKING:
     from ..live.caller import RetryPolicy
 
@@ -46,7 +48,7 @@ def network_options(func: F) -> F:
         ),
         click.option(
             "--backoff",
-            type=click.FloatRange(0, 60),
+            type=Seconds(0, 60),
             default=1.0,
             show_default=True,
             metavar="SECONDS",
@@ -54,7 +56,7 @@ def network_options(func: F) -> F:
         ),
         click.option(
             "--max-wait",
-            type=click.FloatRange(0, 600),
+            type=Seconds(0, 600),
             default=30.0,
             show_default=True,
             metavar="SECONDS",
@@ -62,7 +64,7 @@ def network_options(func: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(0.01, 600),
+            type=Seconds(0.01, 600),
             default=60.0,
             show_default=True,
             metavar="SECONDS",
@@ -70,7 +72,7 @@ def network_options(func: F) -> F:
         ),
         click.option(
             "--deadline",
-            type=click.FloatRange(0.01, 3600),
+            type=Seconds(0.01, 3600),
             default=180.0,
             show_default=True,
             metavar="SECONDS",

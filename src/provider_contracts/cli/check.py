@@ -52,11 +52,15 @@ def command(
     from ..contract.body import Body
     from ..contract.validation import validate_response
     from ..errors import BINARY_BODY, EMPTY_FILE, BodyError
-    from ..files import read_bytes
+    from ..files import MAX_INPUT, read_bytes, read_limited
 
     endpoint = project.registry.endpoint(endpoint_id)
     where = "stdin" if source == "-" else source
-    data = sys.stdin.buffer.read() if source == "-" else read_bytes(Path(source), BodyError)
+    data = (
+        read_limited(sys.stdin.buffer, MAX_INPUT, where, BodyError, "a body")
+        if source == "-"
+        else read_bytes(Path(source), BodyError, what="a body")
+    )
     body = Body.from_raw(data)
     if body.kind == "empty":
         raise BodyError(EMPTY_FILE.format(where=where, fix="give the response body to check"))

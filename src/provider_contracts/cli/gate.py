@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
 
 import click
 import orjson
 
 from ..project import Project
-from ._options import format_option
+from ._options import Duration, format_option, waiver_horizon_option
 
 EXAMPLES = """
 \b
 Examples:
   contracts gate reports/*.json
   contracts gate reports/*.json --max-age 2d --allow-unverified
+  contracts gate reports/offline.json --allow-offline
   contracts gate reports/all.json --waivers contracts/waivers.yaml --format json
 """
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str) -> Any:
-    from ..errors import InputError
-    from ..gate.verdict import parse_duration
-
-    try:
-        return parse_duration(value)
-    except InputError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 @click.command("gate", epilog=EXAMPLES)
@@ -35,14 +26,19 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> Any:
     "--max-age",
     default="26h",
     show_default=True,
-    callback=_duration,
+    type=Duration(timedelta(days=365)),
     metavar="DURATION",
-    help="The oldest a report may be: 90m, 26h, 2d.",
+    help="The oldest a report may be: 90m, 26h, 2d (at most 365d).",
 )
 @click.option(
     "--allow-unverified",
     is_flag=True,
     help="Let endpoints that could not be verified (provider down) pass.",
+)
+@click.option(
+    "--allow-offline",
+    is_flag=True,
+    help="Let offline reports (the committed cassettes, not the providers today) count.",
 )
 @click.option(
     "--waivers",
@@ -51,43 +47,54 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> Any:
     metavar="FILE",
     help="Accepted drift and violations [default: contracts/waivers.yaml, if present].",
 )
+@waiver_horizon_option
 @format_option
 @click.pass_obj
 def command(
     project: Project,
     reports: tuple[str, ...],
-    max_age: Any,
+    max_age: timedelta,
     allow_unverified: bool,
+    allow_offline: bool,
     waivers_path: str | None,
+    waiver_horizon: timedelta,
     fmt: str,
 ) -> None:
     """Decide whether a deploy may go ahead, from JSON reports of `contracts verify`.
 
     Exit 0 when every endpoint in contracts/ is covered by a fresh report that shows no
     contract violation and no breaking drift (beyond waivers in force); 1 when
-    anything blocks, each reason on one line with what to do; 2 on bad input.
+    anything blocks, each reason on one line with what to do; 2 on bad input. Offline
+    reports count only with --allow-offline; a report dated in the future blocks.
     """
     from datetime import UTC, datetime
     from pathlib import Path
 
+    from ..errors import InputError
     from ..files import display
     from ..gate.render import render, to_dict
     from ..gate.report import read_report
-    from ..gate.verdict import evaluate
+    from ..gate.verdict import NO_ENDPOINTS, evaluate
     from ..gate.waivers import load_waivers
 
     endpoints = project.registry.endpoint_ids()
+    if not endpoints:
+        raise InputError(NO_ENDPOINTS.format(where=display(project.contracts)))
     read = [read_report(Path(path)) for path in reports]
+    now = datetime.now(UTC)
     waivers_file = Path(waivers_path) if waivers_path else project.contracts / "waivers.yaml"
     waivers = (
-        load_waivers(waivers_file, endpoints) if waivers_path or waivers_file.is_file() else ()
+        load_waivers(waivers_file, endpoints, today=now.date(), horizon=waiver_horizon)
+        if waivers_path or waivers_file.is_file()
+        else ()
     )
     result = evaluate(
         read,
         endpoints,
-        now=datetime.now(UTC),
+        now=now,
         max_age=max_age,
         allow_unverified=allow_unverified,
+        allow_offline=allow_offline,
         waivers=waivers,
         waivers_file=display(waivers_file),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..project import Project
@@ -84,6 +86,7 @@ def command(
     from ..replay.server import ReplayServer
 
     alterations = [parse(spec) for spec in alters]
+    _check_scopes(alterations, list(providers) or project.registry.names, project)
     server = ReplayServer.at(
         project.root,
         providers,
@@ -111,3 +114,26 @@ def command(
         click.echo("stopped")
     finally:
         server.stop()
+
+
+def _check_scopes(alterations: list[Any], served: list[str], project: Project) -> None:
+    """An alteration scoped to a provider or endpoint this server does not serve never
+    fires: refuse it before the server starts."""
+    from ..errors import InputError, UnknownName
+
+    for alteration in alterations:
+        if alteration.scope is None:
+            continue
+        try:
+            if "/" in alteration.scope:
+                project.registry.endpoint(alteration.scope)
+            else:
+                project.registry.provider(alteration.scope)
+        except UnknownName as exc:
+            raise InputError(f"--alter {alteration.spec!r}: {exc}") from None
+        provider = alteration.scope.partition("/")[0]
+        if provider not in served:
+            raise InputError(
+                f"--alter {alteration.spec!r}: names {provider!r}, which this server does not "
+                f"serve ({', '.join(served)}); serve it too, or change the target"
+            )

@@ -74,6 +74,10 @@ def command(
         result = verify_live_command(project, endpoints, scratch, base_urls, policy)
     else:
         result = verify_offline(endpoints, project.cassettes, project.contracts)
-    write_reports(reports, lambda report_fmt: RENDERERS[report_fmt](result))  # type: ignore[arg-type]
+    write_reports(
+        reports,  # type: ignore[arg-type]
+        lambda report_fmt: RENDERERS[report_fmt](result),
+        (project.contracts, project.cassettes),
+    )
     click.echo(RENDERERS[fmt](result), nl=False)
     click.get_current_context().exit(result.exit_code)

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import BAD_FIELD, MISSING_FIELD, NO_CONTRACTS, ContractError, UnknownName
-from ..files import display, read_yaml
+from ..errors import NO_CONTRACTS, ContractError, UnknownName
+from ..files import display, read_yaml, size_text
+from .fields import FIX as _FIX
+from .fields import Fields
 from .rules import RULES
 
 __all__ = [
@@ -30,8 +32,9 @@ __all__ = [
 SHARED = "_shared"
 MANIFEST = "provider.yaml"
 ENDPOINTS = "endpoints"
-_FIX = "see contracts/README.md for the format"
 _STATUS_KEYS = "a status code such as '200', a class such as '4XX', or 'default'"
+PROBE_FIELDS = ("json", "form", "query", "path_params", "headers", "estimated_cost_usd")
+PROBE_LIMIT = 64 * 1024  # a probe is the cheapest request an endpoint takes
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +113,10 @@ class Endpoint:
         return _by_status(self.headers, status)
 
     def is_error_body(self, value: Any) -> bool:
-        """Whether a parsed body took the error branch (carries its key), whatever the status."""
-        key = self.error_branch.key if self.error_branch else None
-        return key is not None and isinstance(value, dict) and key in value
+        """Whether a JSON body is this endpoint's error body, the one that may arrive under
+        a success status (an object with the error branch's key); False without a branch."""
+        branch = self.error_branch
+        return branch is not None and isinstance(value, dict) and branch.key in value
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,55 +221,8 @@ def find_root(start: Path) -> Path:
 # --- loading -------------------------------------------------------------------------------
 
 
-class _Doc:
-    """A YAML mapping being read, with errors that name the file and the field."""
-
-    def __init__(self, data: Any, path: Path, prefix: str = "") -> None:
-        self.path = path
-        self.prefix = prefix
-        if not isinstance(data, dict):
-            where = display(path)
-            what = "the file" if not prefix else f"field {prefix.rstrip('.')!r}"
-            raise ContractError(f"{where}: {what} must be a mapping of fields; {_FIX}")
-        self.data: dict[str, Any] = data
-
-    def _fail(self, name: str, problem: str) -> ContractError:
-        return ContractError(
-            BAD_FIELD.format(
-                where=display(self.path), field=self.prefix + name, problem=problem, fix=_FIX
-            )
-        )
-
-    def required(self, name: str, kind: type | tuple[type, ...] = str) -> Any:
-        if self.data.get(name) is None:
-            raise ContractError(
-                MISSING_FIELD.format(where=display(self.path), field=self.prefix + name, fix=_FIX)
-            )
-        return self.optional(name, kind)
-
-    def optional(self, name: str, kind: type | tuple[type, ...] = str, default: Any = None) -> Any:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if not isinstance(value, kind):
-            names = (
-                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            )
-            return_type = {"str": "a string", "dict": "a mapping", "list": "a list"}.get(
-                names, names
-            )
-            raise self._fail(name, f"must be {return_type}, not {type(value).__name__}")
-        return value
-
-    def sub(self, name: str, required: bool = False) -> _Doc:
-        value = self.required(name, dict) if required else self.optional(name, dict, {})
-        return _Doc(value, self.path, f"{self.prefix}{name}.")
-
-    def strings(self, name: str) -> tuple[str, ...]:
-        values = self.optional(name, list, [])
-        if not all(isinstance(v, str) for v in values):
-            raise self._fail(name, "must be a list of strings")
-        return tuple(values)
+class _Doc(Fields):
+    """A YAML mapping of a contract being read; `schema` names a file under `contracts/`."""
 
     def schema(self, root: Path, folder: Path, name: str, value: Any) -> SchemaRef:
         if not isinstance(value, str) or not value:
@@ -308,6 +265,8 @@ def load_provider(root: Path, folder: Path) -> Provider:
     )
     if not provider.base_url.startswith(("http://", "https://")):
         raise doc._fail("base_url", "must start with http:// or https://")
+    for part in (doc, auth, redact):
+        part.done()
     endpoints_dir = folder / ENDPOINTS
     files = sorted(endpoints_dir.glob("*.yaml")) if endpoints_dir.is_dir() else []
     if not files:
@@ -349,27 +308,34 @@ def _load_endpoint(root: Path, folder: Path, provider: Provider, path: Path) -> 
     responses = _status_table(doc, root, folder, "responses", required=True)
     headers = _status_table(doc, root, folder, "headers", required=False)
     branch = None
-    if doc.data.get("error_branch") is not None:
+    if doc.has("error_branch"):
         sub = doc.sub("error_branch")
         branch = ErrorBranch(
             key=sub.required("key"),
             schema=sub.schema(root, folder, "schema", sub.required("schema")),
         )
-    return Endpoint(
+        sub.done()
+    probe = doc.sub("probe", required=True)
+    probe.done(*PROBE_FIELDS)
+    if len(repr(probe.data)) > PROBE_LIMIT:
+        raise doc._fail("probe", f"is larger than {size_text(PROBE_LIMIT)}; probe with less")
+    endpoint = Endpoint(
         provider=provider.name,
         name=path.stem,
         file=path,
         description=doc.required("description"),
         method=method,
         path=ep_path,
-        probe=doc.required("probe", dict),
+        probe=probe.data,
         responses=responses,
         headers=headers,
         error_branch=branch,
-        stream=_stream(doc, root, folder) if doc.data.get("stream") is not None else None,
+        stream=_stream(doc, root, folder) if doc.has("stream") else None,
         volatile=provider.volatile + doc.strings("volatile"),
         rules=_rules(doc, ("body",)),
     )
+    doc.done()
+    return endpoint
 
 
 def _status_table(
@@ -412,7 +378,7 @@ def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
         name = sub.optional(end)
         if name is not None and events is not None and name not in events:
             raise sub._fail(end, f"names {name!r}, which is not one of the stream's events")
-    return StreamSpec(
+    spec = StreamSpec(
         format=fmt,
         event=event,
         events=events or {},
@@ -422,6 +388,8 @@ def _stream(doc: _Doc, root: Path, folder: Path) -> StreamSpec:
         rules=rules,
         folds_into=folds_into,
     )
+    sub.done()
+    return spec
 
 
 def _rules(doc: _Doc, scopes: tuple[str, ...]) -> tuple[str, ...]:

@@ -24,9 +24,21 @@ from .waivers import WAIVERS_FILE, Waiver, dotted
 __all__ = ["DEFAULT_MAX_AGE", "Blocker", "GateResult", "evaluate", "human", "parse_duration"]
 
 DEFAULT_MAX_AGE = timedelta(hours=26)
+CLOCK_SKEW = timedelta(minutes=5)  # a report this far ahead of the gate's clock is not "future"
 
 # User-facing messages, kept here so tests can assert them.
 BAD_DURATION = "{value!r} is not a duration; use a number and a unit: 90m, 26h or 2d"
+TOO_LONG = "{value!r} is longer than {longest}; give a shorter duration"
+FUTURE = "finished {finished}, {ahead} after now ({now}): a report from the future proves nothing"
+FUTURE_FIX = "check the clock of the machine that wrote it, then rerun the nightly"
+OFFLINE = (
+    "an offline report: it checks the committed cassettes, not what the providers answer today"
+)
+OFFLINE_FIX = "give the nightly's live reports (`verify --live`), or pass --allow-offline"
+NO_ENDPOINTS = (
+    "{where}: no endpoint contracts, so nothing to gate; run the gate from the project "
+    "that holds your contracts (--root DIR)"
+)
 STALE = "{age} old (finished {finished}), older than --max-age {max_age}"
 STALE_FIX = "rerun the nightly (`gh workflow run contracts-nightly.yml`) or `contracts verify {names} --live --report json:{where}`"
 UNCOVERED = "no report covers {what}"
@@ -53,7 +65,17 @@ MISSING_FIX = "record one with `contracts record {provider} --endpoint {name}` a
 FAILED = "reported as failing ({note})"
 FAILED_FIX = "read {where} and the verify run that wrote it"
 
-Kind = Literal["stale", "uncovered", "violation", "breaking", "unverified", "missing", "failed"]
+Kind = Literal[
+    "future",
+    "offline",
+    "stale",
+    "uncovered",
+    "violation",
+    "breaking",
+    "unverified",
+    "missing",
+    "failed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +112,16 @@ class GateResult:
         return 0 if self.passed else 1
 
 
-def parse_duration(text: str) -> timedelta:
-    """`90m`, `26h`, `2d`, `1d12h`: a number and a unit (s, m, h, d), repeated."""
+def parse_duration(text: str, longest: timedelta = timedelta(days=3650)) -> timedelta:
+    """`90m`, `26h`, `2d`, `1d12h`: a number and a unit (s, m, h, d), repeated; at most `longest`."""
     parts = re.fullmatch(r"(?:\d+[smhd])+", text.strip().lower())
     if not parts:
         raise InputError(BAD_DURATION.format(value=text))
-    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-    total = timedelta()
-    for number, letter in re.findall(r"(\d+)([smhd])", text.lower()):
-        total += timedelta(**{unit[letter]: int(number)})
-    return total
+    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    seconds = sum(int(n) * unit[u] for n, u in re.findall(r"(\d+)([smhd])", text.lower()))
+    if seconds > longest.total_seconds():
+        raise InputError(TOO_LONG.format(value=text, longest=human(longest)))
+    return timedelta(seconds=seconds)
 
 
 def evaluate(
@@ -109,10 +131,16 @@ def evaluate(
     now: datetime,
     max_age: timedelta = DEFAULT_MAX_AGE,
     allow_unverified: bool = False,
+    allow_offline: bool = False,
     waivers: Sequence[Waiver] = (),
     waivers_file: str = WAIVERS_FILE,
 ) -> GateResult:
-    """The gate's verdict on these reports for these endpoint ids, as of `now`."""
+    """The gate's verdict on these reports for these endpoint ids, as of `now`.
+
+    A report only counts as evidence when it is live (unless `allow_offline`), not from
+    the future and not older than `max_age`; the endpoints of one that does not count
+    are blocked by that report's one line, not once each.
+    """
     blockers: list[Blocker] = []
     notes: list[str] = []
     waived: list[tuple[str, str, Waiver]] = []
@@ -120,7 +148,23 @@ def evaluate(
     stale_endpoints: set[str] = set()
     for report in reports:
         age = now - report.finished_at
-        if age > max_age:
+        offline = report.mode != "live"
+        if age < -CLOCK_SKEW:
+            blockers.append(
+                Blocker(
+                    "future",
+                    report.path,
+                    FUTURE.format(
+                        finished=_stamp(report.finished_at), ahead=human(-age), now=_stamp(now)
+                    ),
+                    FUTURE_FIX,
+                )
+            )
+            stale_endpoints.update(e.endpoint for e in report.endpoints)
+        elif offline and not allow_offline:
+            blockers.append(Blocker("offline", report.path, OFFLINE, OFFLINE_FIX))
+            stale_endpoints.update(e.endpoint for e in report.endpoints)
+        elif age > max_age:
             names = " ".join(report.providers) or "--all"
             blockers.append(
                 Blocker(
@@ -137,7 +181,7 @@ def evaluate(
             stale_endpoints.update(e.endpoint for e in report.endpoints)
         else:
             fresh.append(report)
-        if report.mode != "live":
+        if offline and allow_offline:
             notes.append(
                 f"{report.path}: an offline report; it checks the committed cassettes, "
                 "not what the providers answer today"

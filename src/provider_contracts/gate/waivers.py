@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
@@ -13,12 +13,22 @@ from pathlib import Path
 from ..errors import BAD_FIELD, MISSING_FIELD, ContractError
 from ..files import display, read_yaml
 
-__all__ = ["WAIVERS_FILE", "Waiver", "dotted", "load_waivers"]
+__all__ = ["HORIZON", "WAIVERS_FILE", "Waiver", "dotted", "load_waivers"]
 
 WAIVERS_FILE = "contracts/waivers.yaml"
+HORIZON = timedelta(days=365)  # the furthest a waiver may expire, from today
 
 # User-facing messages, kept here so tests can assert them.
 WAIVER_FIX = "each waiver needs endpoint, finding, reason, who and expires (see docs/nightly.md)"
+WILDCARDS = (
+    "{where}: endpoint {endpoint!r} and finding {finding!r} are both wildcards, which would "
+    "waive anything; name the endpoint or the finding exactly"
+)
+TOO_FAR = (
+    "{where}: expires {expires}, more than {days} days from today ({today}); a waiver is "
+    "reviewed at least that often: set a nearer date"
+)
+REPEATED = "{where}: waives the same finding on the same endpoint as waiver {first}; keep one"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,9 @@ def dotted(pointer: str) -> str:
     So one waiver (`finding: data[].pricing.prompt`) accepts both the drift and the
     violations the same change causes.
     """
+    if pointer.isascii() and "~" not in pointer and "." not in pointer:
+        # The common case, without a loop per token (the gate calls this per violation).
+        return _INDEX.sub("[]", pointer)[1:].replace("/", ".")
     parts: list[str] = []
     for token in pointer.split("/")[1:]:
         token = token.replace("~1", "/").replace("~0", "~")
@@ -68,6 +81,9 @@ def dotted(pointer: str) -> str:
     return ".".join(parts)
 
 
+_INDEX = re.compile(r"(?<=.)/[0-9]+(?=/|$)")  # an array index after a token
+
+
 @lru_cache(maxsize=1024)
 def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
@@ -76,8 +92,21 @@ def _glob(pattern: str) -> re.Pattern[str]:
 _WAIVER_FIELDS = ("endpoint", "finding", "reason", "who", "expires")
 
 
-def load_waivers(path: Path, endpoints: Sequence[str]) -> tuple[Waiver, ...]:
-    """The waivers in `path` (a YAML list), each checked against the known endpoint ids."""
+def load_waivers(
+    path: Path,
+    endpoints: Sequence[str],
+    *,
+    today: date | None = None,
+    horizon: timedelta = HORIZON,
+) -> tuple[Waiver, ...]:
+    """The waivers in `path` (a YAML list), each checked against the known endpoint ids.
+
+    Refused: a field this version does not know, a waiver whose endpoint and finding are
+    both wildcards, one that expires more than `horizon` after `today` (default: today,
+    UTC), and two waivers of the same finding on the same endpoint.
+    """
+    today = today or datetime.now(UTC).date()
+    seen: dict[tuple[str, str], int] = {}
     data = read_yaml(path, ContractError)
     if data is None:
         return ()
@@ -91,7 +120,9 @@ def load_waivers(path: Path, endpoints: Sequence[str]) -> tuple[Waiver, ...]:
             raise ContractError(f"{item}: must be a mapping; {WAIVER_FIX}")
         for key in entry:
             if key not in _WAIVER_FIELDS:
-                problem = f"is not a waiver field ({', '.join(_WAIVER_FIELDS)})"
+                close = get_close_matches(str(key), _WAIVER_FIELDS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problem = f"is not a waiver field{hint} ({', '.join(_WAIVER_FIELDS)})"
                 raise ContractError(
                     BAD_FIELD.format(where=item, field=key, problem=problem, fix=WAIVER_FIX)
                 )
@@ -124,9 +155,15 @@ def load_waivers(path: Path, endpoints: Sequence[str]) -> tuple[Waiver, ...]:
                     fix="`contracts list` shows them all",
                 )
             )
-        waivers.append(
-            Waiver(
-                endpoint, str(entry["finding"]), str(entry["reason"]), str(entry["who"]), expires
+        finding = str(entry["finding"])
+        if "*" in endpoint and "*" in finding:
+            raise ContractError(WILDCARDS.format(where=item, endpoint=endpoint, finding=finding))
+        if expires > today + horizon:
+            raise ContractError(
+                TOO_FAR.format(where=item, expires=expires, days=horizon.days, today=today)
             )
-        )
+        if (endpoint, finding) in seen:
+            raise ContractError(REPEATED.format(where=item, first=seen[endpoint, finding]))
+        seen[endpoint, finding] = number
+        waivers.append(Waiver(endpoint, finding, str(entry["reason"]), str(entry["who"]), expires))
     return tuple(waivers)

@@ -29,10 +29,12 @@ from ..contract.registry import Endpoint, Provider
 from ..contract.schemas import SchemaStore
 from ..contract.validation import BodyResult, validate_recorded
 from ..errors import ContractsError, CouldNotVerify
+from ..files import write_all
 from .caller import Caller, RetryPolicy
 from .probes import Probe, plan
 
 if TYPE_CHECKING:
+    from ..cassettes.mask import Masker
     from ..drift.findings import Finding
 
 __all__ = [
@@ -104,7 +106,12 @@ def record_provider(
     `target` is the folder the new cassettes are meant for (`cassettes/` or a scratch
     folder), `committed` the folder of the cassettes to diff against.
     """
+    from ..cassettes.mask import Masker
+
     probes = plan(provider, endpoints, base_url)
+    masker = Masker([key])  # every line and reason that leaves here passes through it
+    if log is not None:
+        log = _masked_log(log, masker)
     done: dict[str, Recording | Unreached] = {}
     answers: dict[str, Interaction] = {}  # unscrubbed, for the ids later probes need
     with Caller(provider, key, transport, policy, sleep, clock, log) as caller:
@@ -117,7 +124,7 @@ def record_provider(
             try:
                 sent = caller.send(ready)
             except CouldNotVerify as exc:
-                done[name] = Unreached(probe.endpoint, str(exc), probe.wanted)
+                done[name] = Unreached(probe.endpoint, masker.text(str(exc)), probe.wanted)
                 continue
             answers[name] = sent.interaction
             done[name] = _recording(
@@ -135,13 +142,18 @@ def record_provider(
 
 
 def write(recordings: Iterable[Recording | Unreached], only_wanted: bool = True) -> list[Path]:
-    """Replace each recording's cassette atomically; returns the paths written."""
-    written = []
-    for item in recordings:
-        if isinstance(item, Recording) and (item.wanted or not only_wanted):
-            cassettes.write(item.cassette)
-            written.append(item.cassette.path)
-    return written
+    """Replace every recording's cassette, or none (staged, then renamed); the paths written."""
+    chosen = [
+        item.cassette
+        for item in recordings
+        if isinstance(item, Recording) and (item.wanted or not only_wanted)
+    ]
+    write_all({c.path: cassettes.dumps(cassettes.to_dict(c)) for c in chosen})
+    return [c.path for c in chosen]
+
+
+def _masked_log(log: Callable[[str], None], masker: Masker) -> Callable[[str], None]:
+    return lambda line: log(masker.text(line))
 
 
 def _fill(

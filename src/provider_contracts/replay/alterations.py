@@ -55,6 +55,8 @@ ALTER_HELP = (
 )
 BAD_ALTERATION = "--alter {spec!r}: {problem}; write one of {help}"
 
+MAX_SECONDS = 3600.0  # a Retry-After or a delay per chunk; longer is a hang (use `hang`)
+
 _TIMES = re.compile(r"\*(\d+)$")
 _SCOPE = re.compile(r"@([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)$")
 
@@ -185,8 +187,8 @@ def _seconds(text: str, fail: Callable[[str], InputError], default: float | None
         value = float(text)
     except ValueError:
         raise fail(f"{text!r} is not a number of seconds") from None
-    if value < 0:
-        raise fail("seconds cannot be negative")
+    if not 0 <= value <= MAX_SECONDS:  # nan fails this too
+        raise fail(f"seconds must be a number from 0 to {MAX_SECONDS:g}, not {text!r}")
     return value
 
 

@@ -140,11 +140,8 @@ class ReplayServer:
         for alteration in alterations:
             scope = alteration.scope
             if scope is not None and scope not in providers and scope not in self.endpoints:
-                raise InputError(
-                    UNSERVED.format(
-                        spec=alteration, scope=scope, served=", ".join(sorted(providers))
-                    )
-                )
+                served = ", ".join(sorted(providers))
+                raise InputError(UNSERVED.format(spec=str(alteration), scope=scope, served=served))
         return alterations
 
     @property

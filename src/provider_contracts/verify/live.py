@@ -34,7 +34,7 @@ __all__ = [
 
 NO_COMMITTED = "no committed cassette to compare with; `contracts record {provider}` makes one"
 SCRATCH_IN_CASSETTES = (
-    "--scratch {path}: inside cassettes/, where live results never go; pick a folder "
+    "--scratch {path}: inside {folder}/, where live results never go; pick a folder "
     "outside it (the default is a new folder under ./scratch/)"
 )
 
@@ -45,9 +45,12 @@ def scratch_folder(project_root: Path, cassettes_root: Path, chosen: Path | None
 
     if chosen is not None:
         resolved = chosen.resolve()
-        cassettes = cassettes_root.resolve()
-        if resolved == cassettes or cassettes in resolved.parents:
-            raise InputError(SCRATCH_IN_CASSETTES.format(path=display(chosen)))
+        for kept in (cassettes_root, project_root / "contracts"):
+            real = kept.resolve()
+            if resolved == real or real in resolved.parents:
+                raise InputError(
+                    SCRATCH_IN_CASSETTES.format(path=display(chosen), folder=kept.name)
+                )
         chosen.mkdir(parents=True, exist_ok=True)
         return chosen
     parent = project_root / "scratch"

@@ -225,11 +225,40 @@ def test_the_newest_report_on_an_endpoint_speaks_for_it(tmp_path: Path) -> None:
     assert not evaluate([read_report(old)], ENDPOINTS, now=NOW).passed
 
 
-def test_an_offline_report_is_noted_but_counts(tmp_path: Path) -> None:
+def test_an_offline_report_blocks_in_one_line(tmp_path: Path) -> None:
     report = read_report(_write(tmp_path, "r", *(_ok(n) for n in ENDPOINTS), mode="offline"))
     result = evaluate([report], ENDPOINTS, now=NOW)
+    assert [str(b) for b in result.blockers] == [
+        f"{report.path}: an offline report: it checks the committed cassettes, not what the "
+        "providers answer today; give the nightly's live reports (`verify --live`), or pass "
+        "--allow-offline"
+    ]
+    assert result.covered == 3
+
+
+def test_an_offline_report_counts_when_allowed_and_is_noted(tmp_path: Path) -> None:
+    report = read_report(_write(tmp_path, "r", *(_ok(n) for n in ENDPOINTS), mode="offline"))
+    result = evaluate([report], ENDPOINTS, now=NOW, allow_offline=True)
     assert result.passed
     assert any("an offline report" in note for note in result.notes)
+
+
+def test_a_report_from_the_future_blocks(tmp_path: Path) -> None:
+    report = read_report(
+        _write(tmp_path, "r", *(_ok(n) for n in ENDPOINTS), age=-timedelta(days=1))
+    )
+    result = evaluate([report], ENDPOINTS, now=NOW)
+    assert [b.kind for b in result.blockers] == ["future"]
+    assert result.blockers[0].problem.startswith(
+        "finished 2026-03-03 09:00 UTC, 24h after now (2026-03-02 09:00 UTC)"
+    )
+
+
+def test_a_report_a_few_minutes_ahead_is_clock_skew_and_counts(tmp_path: Path) -> None:
+    report = read_report(
+        _write(tmp_path, "r", *(_ok(n) for n in ENDPOINTS), age=-timedelta(minutes=4))
+    )
+    assert evaluate([report], ENDPOINTS, now=NOW).passed
 
 
 def test_an_endpoint_no_longer_in_contracts_is_ignored_with_a_note(tmp_path: Path) -> None:
@@ -398,7 +427,23 @@ BAD_WAIVERS = [
         [{k: v for k, v in GOOD.items() if k != "who"}],
         "(waiver 1): missing required field 'who'",
     ),
-    ("unknown-field", [{**GOOD, "expiry": "2026-01-01"}], "field 'expiry' is not a waiver field"),
+    (
+        "unknown-field",
+        [{**GOOD, "expiry": "2026-01-01"}],
+        "field 'expiry' is not a waiver field (did you mean 'expires'?)",
+    ),
+    (
+        "both-wildcards",
+        [{**GOOD, "endpoint": "*", "finding": "*"}],
+        "endpoint '*' and finding '*' are both wildcards, which would waive anything",
+    ),
+    (
+        "both-wildcards-partly",
+        [{**GOOD, "endpoint": "openrouter/*", "finding": "data[].*"}],
+        "are both wildcards",
+    ),
+    ("beyond-a-year", [{**GOOD, "expires": "9999-12-31"}], "expires 9999-12-31, more than 365"),
+    ("repeated", [GOOD, {**GOOD, "reason": "again"}], "(waiver 2): waives the same finding"),
     (
         "bad-date",
         [{**GOOD, "expires": "next week"}],
@@ -426,6 +471,46 @@ def test_a_bad_waivers_file_is_one_line_naming_the_file(
     assert "\n" not in message and str(path) in message and expected in message
 
 
+BAD_WAIVER_YAML = [
+    (
+        "duplicate-key",
+        "- endpoint: openrouter/models\n  finding: x\n  finding: y\n",
+        ":3: key 'finding' given twice (also line 2); keep one",
+    ),
+    (
+        "impossible-date",
+        "- {endpoint: openrouter/models, finding: x, reason: r, who: w, expires: 2026-13-45}\n",
+        ":1: '2026-13-45' is not a date (month must be in 1..12)",
+    ),
+    (
+        "alias",
+        "- &w {endpoint: openrouter/models, finding: x, reason: r, who: w, expires: 2026-03-31}\n"
+        "- *w\n",
+        ":2: a YAML alias (*w); write the value out",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(t, e) for _, t, e in BAD_WAIVER_YAML],
+    ids=[i for i, _, _ in BAD_WAIVER_YAML],
+)
+def test_a_waivers_file_yaml_would_misread_is_refused(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    with pytest.raises(ContractError) as caught:
+        load_waivers(_waivers_file(tmp_path, text), ENDPOINTS)
+    assert expected in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_waiver_horizon_is_counted_from_today(tmp_path: Path) -> None:
+    path = _waivers_file(tmp_path, json.dumps([{**GOOD, "expires": "2026-06-01"}]))
+    assert load_waivers(path, ENDPOINTS, today=date(2026, 3, 2))
+    with pytest.raises(ContractError, match="more than 30 days from today"):
+        load_waivers(path, ENDPOINTS, today=date(2026, 3, 2), horizon=timedelta(days=30))
+
+
 # --- reading reports -----------------------------------------------------------------------
 
 
@@ -443,6 +528,23 @@ def test_a_report_reads_back_what_verify_wrote(tmp_path: Path) -> None:
     assert report.finished_at == NOW - timedelta(hours=6) and report.mode == "live"
     (entry,) = report.endpoints
     assert entry.drift[0].path == "data[].pricing.prompt" and entry.drift[0].severity == "breaking"
+
+
+def test_a_report_reads_back_each_finding_as_written(tmp_path: Path) -> None:
+    root = Finding("", "type_changed", "JSON", "event-stream", "breaking", "the body changed kind")
+    written = EndpointResult("openrouter/models", "fail", drift=(BREAKING, root))
+    (entry,) = read_report(_write(tmp_path, "r", written)).endpoints
+    assert entry.drift == (BREAKING, root)
+
+
+def test_a_finding_of_a_severity_this_version_does_not_know_blocks(tmp_path: Path) -> None:
+    doc = _valid()
+    doc["endpoints"][0]["drift"] = [{"path": "", "change": "reshaped", "severity": "seismic"}]
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(doc))
+    result = evaluate([read_report(path)], ["openrouter/models"], now=NOW)
+    assert result.exit_code == 1
+    assert _lines(result)[0].startswith("openrouter/models: breaking drift at / (absent -> absent)")
 
 
 def _valid() -> dict[str, Any]:
@@ -520,6 +622,12 @@ def test_durations_are_a_number_and_a_unit(text: str, expected: timedelta) -> No
 def test_other_durations_are_refused_with_examples(text: str) -> None:
     with pytest.raises(InputError, match="use a number and a unit: 90m, 26h or 2d"):
         parse_duration(text)
+
+
+def test_an_absurd_duration_is_refused_not_overflowed() -> None:
+    with pytest.raises(InputError, match="'99999999999d' is longer than 3650d"):
+        parse_duration("99999999999d")
+    assert parse_duration("2d", longest=timedelta(days=2)) == timedelta(days=2)
 
 
 def test_the_gate_result_as_json_names_every_blocker(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from provider_contracts.cli import cli
 from provider_contracts.replay.server import ReplayServer
 from support.leaks import encodings, leaks
-from support.live import make_project, server_for, snapshot
+from support.live import REPO, make_project, server_for, snapshot
 
 # Not repetitive, so that any 16 characters of it in a row can only come from the key.
 KEY = "sk-or-v1-" + "9f3c2a7be41d6085c7e9a1f04b2d8e6359ac17f2d40be8c6a5913f7e2b0d4c68"
@@ -204,3 +204,54 @@ def test_a_key_that_is_no_header_value_is_refused_before_any_call(
             assert piece not in result.output
     assert server.exchanges == []
     assert snapshot(root) == before
+
+
+def test_scan_finds_the_key_in_every_form_and_never_prints_it(
+    form: str, provider_side: Path
+) -> None:
+    endpoint = FORMS[form][0]
+    path = provider_side / "cassettes" / "openrouter" / f"{endpoint}.json"
+    for fmt in ("text", "json"):
+        result = CliRunner().invoke(
+            cli, ["--root", str(provider_side), "scan", str(path), "--format", fmt]
+        )
+        assert result.exit_code == 1, (form, result.output)
+        assert leaks(result.output, KEY) == []
+
+
+def test_an_error_line_never_shows_a_key() -> None:
+    result = CliRunner().invoke(cli, ["--root", str(REPO), "verify", f"openrouter/{KEY}"])
+    assert result.exit_code == 2
+    assert "<REDACTED>" in result.stderr
+    assert leaks(result.output, KEY) == []
+
+
+def test_a_failure_that_quotes_the_key_is_logged_and_reported_masked(tmp_path: Path) -> None:
+    import httpx
+
+    from provider_contracts.contract.registry import Registry
+    from provider_contracts.contract.schemas import store_for
+    from provider_contracts.live.caller import RetryPolicy
+    from provider_contracts.live.record import Unreached, record_provider
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"proxy refused {request.headers['authorization']}")
+
+    root = make_project(tmp_path / "project", "openrouter")
+    provider = Registry.load(root / "contracts").provider("openrouter")
+    lines: list[str] = []
+    [item] = record_provider(
+        provider,
+        [provider.endpoints["key"]],
+        key=KEY,
+        target=root / "fresh",
+        committed=root / "cassettes",
+        store=store_for(root / "contracts"),
+        transport=httpx.MockTransport(refuse),
+        policy=RetryPolicy(retries=1, backoff=0.0),
+        sleep=lambda seconds: None,
+        log=lines.append,
+    )
+    assert isinstance(item, Unreached)
+    assert lines and "proxy refused" in lines[0]
+    assert leaks("\n".join([*lines, item.reason]), KEY) == []

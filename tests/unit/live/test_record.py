@@ -371,6 +371,29 @@ def test_a_recording_killed_mid_write_leaves_the_old_cassette(
     assert runner.invoke(cli, ["--root", str(root), "verify", "openrouter"]).exit_code == 0
 
 
+def test_a_disk_that_fills_mid_record_leaves_every_cassette_as_it_was(
+    root: Path, server: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    before = snapshot(root / "cassettes")
+    real_fsync, synced = os.fsync, []
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) > 2:  # two new cassettes fit, the third does not
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    result = record(root, server)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: ") and ": cannot write (No space left on device)" in line
+    assert "Traceback" not in result.output
+    assert snapshot(root / "cassettes") == before  # nothing replaced, no temporary left
+
+
 def test_a_key_echoed_in_a_form_no_scrub_rule_knows_is_still_masked(root: Path) -> None:
     import httpx
 

@@ -13,6 +13,7 @@ import pytest
 
 from provider_contracts.cli import cli
 from provider_contracts.contract import sse
+from provider_contracts.errors import InputError
 from provider_contracts.project import project
 from provider_contracts.replay.playback import Replayer, Selection, candidates
 from provider_contracts.replay.scenarios import SCENARIOS, scenario
@@ -54,10 +55,21 @@ def test_an_unknown_scenario_is_refused_naming_those_that_exist(run) -> None:  #
 
 
 def test_an_alteration_for_a_provider_not_served_is_refused_at_start(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("serve", "acme", "--alter", "status:429@openai")
+    result = run("serve", "acme", "--alter", "status:429@beta")
     assert result.exit_code == 2
-    assert "@openai names no provider or endpoint served here; served: acme" in result.stderr
+    assert "--alter 'status:429@beta': names 'beta', which this server does not serve" in (
+        result.stderr
+    )
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_server_refuses_an_alteration_for_nothing_it_serves() -> None:
+    with ReplayServer.at(REPO, ["openai"]) as server, pytest.raises(InputError) as caught:
+        server.alterations = ["status:429@stripe"]
+    assert str(caught.value) == (
+        "--alter 'status:429@stripe': @stripe names no provider or endpoint served here; "
+        "served: openai (an endpoint is PROVIDER/ENDPOINT, as `contracts list` shows)"
+    )
 
 
 def test_rate_limited_then_fine_through_the_server(servers: dict[str, ReplayServer]) -> None:

@@ -108,11 +108,17 @@ def test_by_default_the_scratch_folder_is_new_under_scratch(
     assert all(name.startswith("live-") for name in runs)
 
 
-def test_a_scratch_folder_inside_cassettes_is_refused(root: Path, server: ReplayServer) -> None:
-    result = verify(root, server, "--scratch", str(root / "cassettes" / "tmp"))
+@pytest.mark.parametrize("folder", ["cassettes", "contracts"])
+def test_a_scratch_folder_inside_cassettes_or_contracts_is_refused(
+    root: Path, server: ReplayServer, folder: str
+) -> None:
+    before = snapshot(root)
+    result = verify(root, server, "--scratch", str(root / folder / "tmp"))
     assert result.exit_code == 2
-    assert SCRATCH_IN_CASSETTES.split(":")[1].split(";")[0] in result.stderr
+    expected = SCRATCH_IN_CASSETTES.format(path="", folder=folder).split(":")[1].split(";")[0]
+    assert expected in result.stderr and len(result.stderr.splitlines()) == 1
     assert server.exchanges == []
+    assert snapshot(root) == before
 
 
 def test_a_breaking_change_fails_with_its_drift_in_the_report(

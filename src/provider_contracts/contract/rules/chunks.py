@@ -16,22 +16,16 @@ from .registry import Chunk, broken, rule
 _STREAM_DOC = "OpenAI openapi.yaml CreateChatCompletionStreamResponse"
 
 
-def _choices(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    choices = value.get("choices")
-    for position, choice in enumerate(choices if isinstance(choices, list) else ()):
-        if isinstance(choice, dict):
-            yield position, choice
-
-
-def _adds_content(choice: dict[str, Any]) -> bool:
-    delta = choice.get("delta")
-    return isinstance(delta, dict) and bool(
+def _adds_content(choice: Any) -> bool:
+    delta = choice.get("delta") if type(choice) is dict else None
+    return type(delta) is dict and bool(
         delta.get("content") or delta.get("tool_calls") or delta.get("refusal")
     )
 
 
-def _answer(chunks: Sequence[Chunk]) -> Iterator[Chunk]:
-    return (c for c in chunks if not c.is_error and isinstance(c.value, dict))
+def _choices(value: dict[str, Any]) -> list[Any]:
+    choices = value.get("choices")
+    return choices if type(choices) is list else []
 
 
 @rule(
@@ -47,12 +41,15 @@ def _answer(chunks: Sequence[Chunk]) -> Iterator[Chunk]:
 )
 def usage_chunk_last(chunks: Sequence[Chunk]) -> Iterator[Violation]:
     usage_at: int | None = None
-    for chunk in _answer(chunks):
+    for chunk in chunks:
+        value = chunk.value
+        if chunk.is_error or type(value) is not dict:
+            continue
         if usage_at is None:
-            if isinstance(chunk.value.get("usage"), dict):
+            if type(value.get("usage")) is dict:
                 usage_at = chunk.index
             continue
-        for position, choice in _choices(chunk.value):
+        for position, choice in enumerate(_choices(value)):
             if _adds_content(choice):
                 yield broken(
                     f"content after the usage chunk (event {usage_at})",
@@ -73,17 +70,19 @@ def usage_chunk_last(chunks: Sequence[Chunk]) -> Iterator[Violation]:
 )
 def one_usage_chunk(chunks: Sequence[Chunk]) -> Iterator[Violation]:
     first: int | None = None
-    for chunk in _answer(chunks):
-        if isinstance(chunk.value.get("usage"), dict):
-            if first is None:
-                first = chunk.index
-            else:
-                yield broken(
-                    f"a second usage chunk (the first is event {first})",
-                    ("usage",),
-                    chunk.value["usage"],
-                    chunk.index,
-                )
+    for chunk in chunks:
+        value = chunk.value
+        if chunk.is_error or type(value) is not dict or type(value.get("usage")) is not dict:
+            continue
+        if first is None:
+            first = chunk.index
+        else:
+            yield broken(
+                f"a second usage chunk (the first is event {first})",
+                ("usage",),
+                value["usage"],
+                chunk.index,
+            )
 
 
 @rule(
@@ -98,12 +97,17 @@ def one_usage_chunk(chunks: Sequence[Chunk]) -> Iterator[Violation]:
     "generating tokens'",
 )
 def nothing_after_finish(chunks: Sequence[Chunk]) -> Iterator[Violation]:
-    finished: dict[Any, int] = {}
-    for chunk in _answer(chunks):
-        for position, choice in _choices(chunk.value):
+    finished: dict[int, int] = {}
+    for chunk in chunks:
+        value = chunk.value
+        if chunk.is_error or type(value) is not dict:
+            continue
+        for position, choice in enumerate(_choices(value)):
+            if type(choice) is not dict:
+                continue
             index = choice.get("index")
-            index = index if isinstance(index, int) else position
-            if index in finished and _adds_content(choice):
+            index = index if type(index) is int else position
+            if finished and index in finished and _adds_content(choice):
                 yield broken(
                     f"choice {index} adds content after its finish_reason (event "
                     f"{finished[index]})",
@@ -111,5 +115,5 @@ def nothing_after_finish(chunks: Sequence[Chunk]) -> Iterator[Violation]:
                     choice.get("delta"),
                     chunk.index,
                 )
-            if choice.get("finish_reason") and index not in finished:
+            if index not in finished and choice.get("finish_reason"):
                 finished[index] = chunk.index

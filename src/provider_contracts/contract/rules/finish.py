@@ -29,6 +29,41 @@ def _choices(value: Any) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
     ]
 
 
+def _in_messages(message: dict[str, Any]) -> dict[str, Any]:
+    """A schema of completions each of whose choices' message matches `message`."""
+    return {"properties": {"choices": {"items": {"properties": {"message": message}}}}}
+
+
+_NAMED = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": {"minLength": 1, "type": "string"}},
+}
+_IDENTIFIED_CALL = {
+    "if": {"type": "object"},
+    "then": {
+        "required": ["id"],
+        "properties": {"id": {"type": "string", "minLength": 1}},
+        "if": {"required": ["type"], "properties": {"type": {"const": "custom"}}},
+        "then": {"required": ["custom"], "properties": {"custom": _NAMED}},
+        "else": {"required": ["function"], "properties": {"function": _NAMED}},
+    },
+}
+_IDENTIFIED_BLOCK = {
+    "if": {
+        "required": ["type"],
+        "properties": {"type": {"enum": ["mcp_tool_use", "server_tool_use", "tool_use"]}},
+    },
+    "then": {
+        "required": ["id", "name"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1},
+            "name": {"type": "string", "minLength": 1},
+        },
+    },
+}
+
+
 def _calls(message: dict[str, Any]) -> list[Any]:
     calls = message.get("tool_calls")
     return calls if isinstance(calls, list) else []
@@ -37,6 +72,27 @@ def _calls(message: dict[str, Any]) -> list[Any]:
 @rule(
     "tool_calls_finish_has_calls",
     scope="body",
+    holds_if={
+        "properties": {
+            "choices": {
+                "items": {
+                    "if": {
+                        "required": ["finish_reason"],
+                        "properties": {"finish_reason": {"const": "tool_calls"}},
+                    },
+                    "then": {
+                        "properties": {
+                            "message": {
+                                "required": ["tool_calls"],
+                                "properties": {"tool_calls": {"type": "array", "minItems": 1}},
+                            }
+                        }
+                    },
+                }
+            }
+        }
+    },
+    reads=("choices",),
     what='A choice with `finish_reason: "tool_calls"` carries at least one tool call.',
     why="A gateway hands such an answer to the tool runner, which finds nothing to run "
     "and the conversation stalls. (The converse does not hold: OpenAI answers a forced "
@@ -60,6 +116,7 @@ def tool_calls_finish_has_calls(value: Any) -> list[Violation]:
 @rule(
     "tool_use_stop_has_block",
     scope="body",
+    reads=("stop_reason",),
     what='An Anthropic Message with `stop_reason: "tool_use"` has at least one `tool_use` '
     "content block.",
     why="A gateway that sees tool_use waits for a tool call to execute; without a block "
@@ -90,6 +147,15 @@ def _blank(value: Any) -> bool:
 @rule(
     "tool_calls_identified",
     scope="body",
+    holds_if={
+        "properties": {
+            **_in_messages({"properties": {"tool_calls": {"items": _IDENTIFIED_CALL}}})[
+                "properties"
+            ],
+            "content": {"items": _IDENTIFIED_BLOCK},
+        }
+    },
+    reads=("choices", "content"),
     what="Every tool call has a non-empty `id` and a non-empty name (OpenAI-compatible "
     "`tool_calls[].function.name` or `.custom.name`; Anthropic tool-use blocks' `id` and "
     "`name`).",
@@ -130,6 +196,8 @@ def tool_calls_identified(value: Any) -> list[Violation]:
 @rule(
     "tool_arguments_parse",
     scope="body",
+    holds_if=_in_messages({"properties": {"tool_calls": {"maxItems": 0}}}),
+    reads=("choices",),
     what="When a choice finished normally (`stop` or `tool_calls`), each function tool "
     "call's `arguments` is valid JSON (a call without `arguments` is left alone).",
     why="A gateway parses the arguments before running the tool; text that is not JSON "

@@ -47,7 +47,10 @@ def accumulate(acc: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     and never shares a container with `delta` (the parsed chunks stay as they came)."""
     for key, value in delta.items():
         current = acc.get(key)
-        acc[key] = _own(value) if current is None or key in _REPLACED else _join(current, value)
+        if type(current) is _Text and type(value) is str:  # the common case: more text
+            current.parts.append(value)
+        else:
+            acc[key] = _own(value) if current is None or key in _REPLACED else _join(current, value)
     return acc
 
 
@@ -113,21 +116,40 @@ def finished(value: Any) -> Any:
     on_request=("usage",),
 )
 def chunks_fold_into_completion(chunks: Sequence[Chunk]) -> dict[str, Any] | None:
-    answer = [c.value for c in chunks if not c.is_error and isinstance(c.value, dict)]
-    if not answer:
-        return None
-    skipped = ("choices", "usage", "obfuscation")
-    folded: dict[str, Any] = {k: v for k, v in answer[0].items() if k not in skipped}
-    folded["object"] = "chat.completion"
+    folded: dict[str, Any] | None = None
     choices: dict[int, dict[str, Any]] = {}
-    for value in answer:
-        if isinstance(value.get("usage"), dict):
+    for chunk in chunks:
+        value = chunk.value
+        if chunk.is_error or type(value) is not dict:
+            continue
+        if folded is None:
+            skipped = ("choices", "usage", "obfuscation")
+            folded = {k: v for k, v in value.items() if k not in skipped}
+            folded["object"] = "chat.completion"
+        if value.get("usage") is not None and type(value["usage"]) is dict:
             folded["usage"] = value["usage"]
         if value.get("system_fingerprint") is not None:
             folded["system_fingerprint"] = value["system_fingerprint"]
         for choice in value.get("choices") or ():
-            if isinstance(choice, dict) and isinstance(choice.get("index"), int):
+            if type(choice) is not dict:
+                continue
+            index = choice.get("index")
+            known = choices.get(index) if type(index) is int else None
+            delta = choice.get("delta")
+            if (  # the common chunk: more text for a choice already started
+                known is not None
+                and type(delta) is dict
+                and len(delta) == 1
+                and type(delta.get("content")) is str
+                and type(known["message"].get("content")) is _Text
+                and not choice.get("finish_reason")
+                and choice.get("logprobs") is None
+            ):
+                known["message"]["content"].parts.append(delta["content"])
+            elif type(index) is int:
                 _fold_choice(choices, choice)
+    if folded is None:
+        return None
     folded["choices"] = [finished(choices[i]) for i in sorted(choices)]
     for choice in folded["choices"]:
         # The SDK's ChatCompletionMessage gives content and refusal None when no delta set them.
@@ -137,15 +159,16 @@ def chunks_fold_into_completion(chunks: Sequence[Chunk]) -> dict[str, Any] | Non
 
 def _fold_choice(choices: dict[int, dict[str, Any]], choice: dict[str, Any]) -> None:
     index = choice["index"]
-    delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
     known = choices.get(index)
     if known is None:
         known = choices[index] = {"index": index, "message": {}, "finish_reason": None}
-    accumulate(known["message"], delta)  # type: ignore[arg-type]
+    delta = choice.get("delta")
+    if type(delta) is dict and delta:
+        accumulate(known["message"], delta)
     if choice.get("finish_reason"):
         known["finish_reason"] = choice["finish_reason"]
     logprobs = choice.get("logprobs")
-    if isinstance(logprobs, dict):
+    if type(logprobs) is dict:
         mine = known.setdefault("logprobs", {"content": None, "refusal": None})
         for part in ("content", "refusal"):
             if isinstance(logprobs.get(part), list):

@@ -38,6 +38,21 @@ def usages(value: Any) -> list[tuple[Path, dict[str, Any]]]:
 
 
 _COUNTS = ("_tokens", "_requests")
+_NOT_A_NEGATIVE: dict[str, Any] = {"if": {"type": "number"}, "then": {"minimum": 0}}
+_A_COUNT: dict[str, Any] = {"type": ["null", "string", "integer"], "minimum": 0}
+_COUNTS_HOLD: dict[str, Any] = {
+    "$defs": {
+        "counts": {
+            "patternProperties": {"(_tokens|_requests)$": _A_COUNT},
+            "additionalProperties": {"$ref": "#/$defs/counts"},
+        }
+    },
+    "properties": {
+        "usage": {"$ref": "#/$defs/counts"},
+        "message": {"properties": {"usage": {"$ref": "#/$defs/counts"}}},
+        "data": {"patternProperties": {"^(native_)?tokens_": _A_COUNT}},
+    },
+}
 
 
 def _bad_counts(
@@ -62,6 +77,8 @@ def _bad_counts(
 @rule(
     "token_counts_non_negative",
     scope="body",
+    holds_if=_COUNTS_HOLD,
+    reads=("usage", "message", "data"),
     what="Every token count in usage (`*_tokens`, in details and cache breakdowns too, and "
     "OpenRouter generation `tokens_*`/`native_tokens_*`) is null or an integer >= 0.",
     why="A gateway bills and rate-limits from these counts; a negative or fractional one "
@@ -82,6 +99,7 @@ def token_counts_non_negative(value: Any) -> list[Violation]:
 @rule(
     "total_is_prompt_plus_completion",
     scope="body",
+    reads=("usage", "message"),
     what="`usage.total_tokens` equals `prompt_tokens + completion_tokens`.",
     why="A gateway that bills the total and one that bills the parts must agree; a "
     "mismatch mis-bills one of them.",
@@ -133,6 +151,7 @@ _PARTS = {
 @rule(
     "sub_counts_within_parent",
     scope="body",
+    reads=("usage", "message"),
     what="A breakdown count does not exceed the count it breaks down (reasoning, prediction, "
     "audio and text tokens <= completion_tokens; cached, audio, text, image tokens <= "
     "prompt_tokens; Anthropic thinking tokens <= output_tokens), and Anthropic's "
@@ -199,9 +218,24 @@ _OPENROUTER_COSTS = frozenset(
 )
 
 
+_COSTS_AT: dict[str, Any] = {"properties": {k: _NOT_A_NEGATIVE for k in sorted(_OPENROUTER_COSTS)}}
+_USAGE_COSTS: dict[str, Any] = {
+    "properties": {**_COSTS_AT["properties"], "cost_details": _COSTS_AT}
+}
+_COSTS_HOLD: dict[str, Any] = {
+    "properties": {
+        "usage": _USAGE_COSTS,
+        "message": {"properties": {"usage": _USAGE_COSTS}},
+        "data": _COSTS_AT,
+    }
+}
+
+
 @rule(
     "costs_non_negative",
     scope="body",
+    holds_if=_COSTS_HOLD,
+    reads=("usage", "message", "data"),
     what="OpenRouter's dollar amounts are >= 0: `usage.cost` and `usage.cost_details`, "
     "generation `total_cost`/`usage`/`upstream_inference_cost`, credits, key usage.",
     why="A gateway passes these costs on to its customers and checks spending limits "

@@ -33,6 +33,12 @@ SUMMARY = (
 )
 
 
+UNREPEATABLE = (
+    "0 read: it fails when run again unchanged (it keeps state between runs), so no "
+    "change can be blamed; nothing learned from it"
+)
+
+
 @dataclass(slots=True)
 class Learning:
     """One `--contracts-learn` run: the consumer as it was, and what each test showed."""
@@ -66,7 +72,7 @@ class Learning:
         if replayer is None or not answered:
             return None
 
-        def run(rewrite: Rewrite) -> bool:
+        def run(rewrite: Rewrite | None) -> bool:
             replayer.rewrite, replayer.misses = rewrite, []
             try:
                 return passes() and not replayer.misses
@@ -74,6 +80,10 @@ class Learning:
                 replayer.rewrite = None
 
         try:
+            if not run(None):  # a test that keeps state between runs (a scenario, say)
+                return PROGRESS.format(
+                    name=self.existing.name, test=test, runs=1, reads=UNREPEATABLE
+                )
             return self.learn(test, answered, run)
         finally:
             replayer.answered, replayer.misses = answered, []

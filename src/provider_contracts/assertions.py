@@ -8,7 +8,9 @@ project, returning the `BodyResult` when the caller wants to look at it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,12 @@ if TYPE_CHECKING:
     from .contract.validation import BodyResult
     from .project import Project
 
-__all__ = ["ContractValidator", "assert_contract"]
+__all__ = ["ContractValidator", "assert_contract", "holding_fire"]
+
+# While the plugin learns what a consumer reads, it breaks answers on purpose: the
+# contract assertions in the consumer's tests would fail on every change, hiding
+# whether the consumer's own code noticed it.
+_HOLD_FIRE: ContextVar[bool] = ContextVar("provider_contracts_hold_fire", default=False)
 
 BROKEN = "{endpoint}: the response (status {status}) breaks its contract: {count} violation{s}"
 NOT_A_RESPONSE = (
@@ -36,7 +43,9 @@ class ContractValidator:
 
     def check(self, response: Any, endpoint: str, status: int | None = None) -> BodyResult:
         """Every violation of the response, as data; raises nothing for a broken response."""
-        from .contract.validation import validate_response
+        from .contract.validation import (
+            validate_response,  # here: the plugin loads this module at start-up
+        )
 
         contract = self.workspace.registry.endpoint(endpoint)
         found_status, body, headers = _parts(response)
@@ -47,7 +56,7 @@ class ContractValidator:
     def assert_valid(self, response: Any, endpoint: str, status: int | None = None) -> BodyResult:
         """The check, raising `ContractAssertionError` with the report on any violation."""
         result = self.check(response, endpoint, status)
-        if not result.ok:
+        if not result.ok and not _HOLD_FIRE.get():
             raise ContractAssertionError(report(endpoint, result))
         return result
 
@@ -65,10 +74,20 @@ def assert_contract(
     the one the pytest plugin uses, else `$CONTRACTS_ROOT`, else the nearest folder with
     `contracts/` at or above the working folder.
     """
-    from .project import current, project
+    from .project import current, project  # here: the plugin loads this module at start-up
 
     chosen = project(root) if root is not None else current()
     return ContractValidator(chosen).assert_valid(response, endpoint, status)
+
+
+@contextmanager
+def holding_fire() -> Iterator[None]:
+    """Contract assertions inside do not raise (their checks still run and return)."""
+    token = _HOLD_FIRE.set(True)
+    try:
+        yield
+    finally:
+        _HOLD_FIRE.reset(token)
 
 
 def report(endpoint: str, result: BodyResult) -> str:
@@ -85,7 +104,7 @@ def report(endpoint: str, result: BodyResult) -> str:
 
 def _parts(response: Any) -> tuple[int, bytes | str | Body, Mapping[str, str] | None]:
     """(status, body, headers) of whatever the caller handed in."""
-    from .contract.body import Body
+    from .contract.body import Body  # here: the plugin loads this module at start-up
 
     if hasattr(response, "status_code") and hasattr(response, "read"):  # an httpx.Response
         content = response.read()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MISSING", "Token", "get", "parse"]
+__all__ = ["MISSING", "Token", "from_pointer", "get", "parse"]
 
 Token = str | int | None  # a field, an index, or None for "every element"
 MISSING: Any = object()  # what `get` returns when the path leads nowhere
@@ -49,3 +49,15 @@ def get(value: Any, path: tuple[Token, ...]) -> Any:
             continue
         return MISSING
     return value
+
+
+def from_pointer(pointer: str) -> str:
+    """A JSON pointer as a path of every element: `/choices/0/message` -> `choices[].message`."""
+    parts: list[str] = []
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if token.isdigit() and parts:
+            parts[-1] += "[]"
+        else:
+            parts.append(token)
+    return ".".join(parts)

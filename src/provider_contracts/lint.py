@@ -17,14 +17,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from referencing import Registry as RefRegistry
+from referencing import Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
 from .cassettes.cassette import cassette_paths, read
-from .contract.registry import SHARED, Registry, load_provider
+from .contract.registry import CONSUMERS, SHARED, Registry, load_provider
 from .contract.schemas import BASE_URI, DIALECT, SchemaStore, iter_refs
 from .errors import ContractError, InputError
 from .files import MiB, display, size_text
 from .gate.waivers import HORIZON, load_waivers
 
-__all__ = ["CASSETTE_LIMIT", "Finding", "lint"]
+__all__ = ["CASSETTE_LIMIT", "Problem", "lint"]
 
 CASSETTE_LIMIT = 16 * MiB  # a committed cassette is reviewed as a diff
 # Keywords that constrain nothing: a schema of these and a `$ref` is only a pointer.
@@ -39,7 +46,7 @@ REF_LOOP = (
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Problem:
     file: str
     message: str
 
@@ -53,18 +60,18 @@ class Finding:
 
 def lint(
     contracts_root: Path, cassettes_root: Path, waiver_horizon: timedelta = HORIZON
-) -> tuple[list[Finding], Registry]:
-    findings: list[Finding] = []
+) -> tuple[list[Problem], Registry]:
+    findings: list[Problem] = []
     providers = {}
     broken: set[str] = set()
     for folder in sorted(p for p in contracts_root.iterdir() if p.is_dir()):
-        if folder.name == SHARED or folder.name.startswith("."):
+        if folder.name in (SHARED, CONSUMERS) or folder.name.startswith("."):
             continue
         try:
             providers[folder.name] = load_provider(contracts_root, folder)
         except ContractError as exc:
             broken.add(folder.name)
-            findings.append(Finding(display(folder), str(exc)))
+            findings.append(Problem(display(folder), str(exc)))
     registry = Registry(contracts_root, providers)
     store = SchemaStore(contracts_root)
     for path in sorted(contracts_root.rglob("*.json")):
@@ -85,11 +92,11 @@ def lint(
             try:
                 store.validator(ref)
             except InputError as exc:
-                findings.append(Finding(display(ref.path), str(exc)))
+                findings.append(Problem(display(ref.path), str(exc)))
         paths = cassette_paths(cassettes_root, endpoint.provider, endpoint.name)
         if not paths:
             findings.append(
-                Finding(
+                Problem(
                     display(endpoint.file),
                     f"{endpoint.id} has no cassette; record one with "
                     f"`contracts record {endpoint.provider} --endpoint {endpoint.name}`",
@@ -100,7 +107,7 @@ def lint(
                 size = cassette.stat().st_size
                 if size > CASSETTE_LIMIT:
                     findings.append(
-                        Finding(
+                        Problem(
                             display(cassette),
                             f"{size >> 20} MiB, over the {size_text(CASSETTE_LIMIT)} a "
                             "committed cassette may be; record fewer or smaller answers",
@@ -109,53 +116,46 @@ def lint(
                     continue
                 read(cassette)
             except InputError as exc:
-                findings.append(Finding(display(cassette), str(exc)))
+                findings.append(Problem(display(cassette), str(exc)))
             except OSError as exc:
-                findings.append(Finding(display(cassette), f"cannot read ({exc.strerror})"))
+                findings.append(Problem(display(cassette), f"cannot read ({exc.strerror})"))
     findings.extend(_orphans(registry, cassettes_root, broken))
     waivers = contracts_root / "waivers.yaml"
     if waivers.is_file():
         try:
             load_waivers(waivers, registry.endpoint_ids(), horizon=waiver_horizon)
         except InputError as exc:
-            findings.append(Finding(display(waivers), str(exc)))
+            findings.append(Problem(display(waivers), str(exc)))
     return findings, registry
 
 
-def _schema_file(store: SchemaStore, root: Path, path: Path) -> list[Finding]:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
-
+def _schema_file(store: SchemaStore, root: Path, path: Path) -> list[Problem]:
     file = path.relative_to(root).as_posix()
     shown = display(path)
     try:
         doc = store.document(file)
     except InputError as exc:
-        return [Finding(shown, str(exc))]
+        return [Problem(shown, str(exc))]
     if not isinstance(doc, dict):
         return []
     found = []
     if doc.get("$schema") != DIALECT:
-        found.append(Finding(shown, f'"$schema" must be "{DIALECT}" (Draft 2020-12)'))
+        found.append(Problem(shown, f'"$schema" must be "{DIALECT}" (Draft 2020-12)'))
     if "$id" in doc:
-        found.append(Finding(shown, 'remove "$id": the loader gives each file its identity'))
+        found.append(Problem(shown, 'remove "$id": the loader gives each file its identity'))
     error = best_match(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(doc))
     if error is not None:
         where = "/" + "/".join(str(p) for p in error.absolute_path)
         found.append(
-            Finding(shown, f"not a valid Draft 2020-12 schema at {where}: {error.message}")
+            Problem(shown, f"not a valid Draft 2020-12 schema at {where}: {error.message}")
         )
     found.extend(_refs(store, file, doc, shown))
     return found
 
 
-def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Finding]:
-    from referencing import Registry as RefRegistry
-    from referencing import Resource
-    from referencing.exceptions import Unresolvable
-
+def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Problem]:
     def retrieve(uri: str) -> Resource[Any]:
-        return Resource.from_contents(store.retrieve(uri), default_specification=_draft())
+        return Resource.from_contents(store.retrieve(uri), default_specification=DRAFT202012)
 
     registry: RefRegistry[Any] = RefRegistry(retrieve=retrieve)  # type: ignore[call-arg]
     resolver = registry.resolver(base_uri=f"{BASE_URI}{file}")
@@ -164,15 +164,15 @@ def _refs(store: SchemaStore, file: str, doc: Any, shown: str) -> list[Finding]:
         try:
             loop = _loop(resolver, ref)
             if loop:
-                found.append(Finding(shown, REF_LOOP.format(where=where, ref=ref, chain=loop)))
+                found.append(Problem(shown, REF_LOOP.format(where=where, ref=ref, chain=loop)))
         except Unresolvable as exc:
             root: BaseException = exc
             while root.__cause__ is not None:  # referencing wraps our retriever's reason
                 root = root.__cause__
             detail = str(root).replace(BASE_URI, "")
-            found.append(Finding(shown, f"{where}: $ref {ref!r} does not resolve ({detail})"))
+            found.append(Problem(shown, f"{where}: $ref {ref!r} does not resolve ({detail})"))
         except (ValueError, InputError) as exc:
-            found.append(Finding(shown, f"{where}: $ref {ref!r} does not resolve ({exc})"))
+            found.append(Problem(shown, f"{where}: $ref {ref!r} does not resolve ({exc})"))
     return found
 
 
@@ -193,13 +193,7 @@ def _loop(resolver: Any, ref: str) -> str:
     return ""
 
 
-def _draft() -> Any:
-    from referencing.jsonschema import DRAFT202012
-
-    return DRAFT202012
-
-
-def _orphans(registry: Registry, cassettes_root: Path, broken: set[str]) -> list[Finding]:
+def _orphans(registry: Registry, cassettes_root: Path, broken: set[str]) -> list[Problem]:
     if not cassettes_root.is_dir():
         return []
     known = set(registry.endpoint_ids())
@@ -208,7 +202,7 @@ def _orphans(registry: Registry, cassettes_root: Path, broken: set[str]) -> list
         endpoint_id = f"{path.parent.name}/{path.stem}"
         if endpoint_id not in known and path.parent.name not in broken:
             found.append(
-                Finding(
+                Problem(
                     display(path),
                     f"no contract {endpoint_id} for this cassette; add "
                     f"contracts/{path.parent.name}/endpoints/{path.stem}.yaml or remove the file",

@@ -20,7 +20,11 @@ from .contract.registry import Registry, find_root
 from .errors import NO_CONTRACTS, ContractError
 from .files import display
 
-__all__ = ["Project", "configure", "current", "project", "unconfigure"]
+__all__ = ["PACKAGED", "Project", "configure", "current", "project", "unconfigure"]
+
+# The contracts and cassettes shipped inside the package (copies in a wheel; links to the
+# repository's folders in a checkout): what a gateway that pip-installs it replays.
+PACKAGED = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(slots=True)

@@ -21,44 +21,45 @@ differed; nothing is ever sent.
 (keys from the environment; a missing key skips the test), checks every answer against
 its contract, and with `--contracts-scratch DIR` writes the answers there as cassettes.
 `CONTRACTS_BASE_URL_<PROVIDER>` points a provider at another base URL.
+
+`pytest --contracts-learn=NAME` runs each passing `contract` test again on its answers
+changed one path at a time, and merges the paths whose change fails it into
+`contracts/consumers/NAME.yaml` (`provider_contracts.consumers`).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-# Only pytest and the standard library at import: pytest loads this module before
+from .pytest_wiring import (
+    SETTINGS,
+    WIRING,
+    Settings,
+    transport,
+    wiring,
+)
+
+# Only pytest and the standard library at import (pytest_wiring too): pytest loads this module before
 # anything else, coverage included; the package's own modules come in when first used.
 if TYPE_CHECKING:
     import httpx
     import respx
 
     from .assertions import ContractValidator
-    from .live.forward import Forwarder, Scratch
+    from .consumers.session import Learning
     from .live.transports import LiveTransport
-    from .replay.playback import Replayer, Selection
     from .replay.transports import ReplayTransport
 
-MARKER = "contract"
 MARKER_HELP = (
-    'contract("PROVIDER/ENDPOINT", ..., interaction=None): the provider endpoints the test '
-    "talks to; the contracts_* fixtures replay their cassettes (or, with --contracts-live, "
-    "call the providers). interaction= picks one recorded interaction by name or index."
-)
-NO_MARKER = (
-    "{fixture} needs the endpoints the test talks to: add "
-    '@pytest.mark.contract("PROVIDER/ENDPOINT") (`contracts list` shows them)'
-)
-BAD_MARKER = (
-    "@pytest.mark.contract{args}: {problem}; write "
-    '@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=NAME_OR_INDEX)'
+    'contract("PROVIDER/ENDPOINT", ..., interaction=None, scenario=None): the provider '
+    "endpoints the test talks to; the contracts_* fixtures replay their cassettes (or, with "
+    "--contracts-live, call the providers). interaction= picks one recorded interaction by "
+    "name or index; scenario= names a scenario to survive (`contracts serve --help` lists "
+    "them), replayed in-process."
 )
 SCRATCH_NEEDS_LIVE = (
     "--contracts-scratch: only live answers are written; add --contracts-live, or drop it"
@@ -73,23 +74,7 @@ RESPX_IS_REPLAY_ONLY = (
 UNANSWERED = "{count} request{s} in this test had no recorded answer (nothing was sent):"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    root: Path
-    live: bool
-    scratch: Scratch | None
-
-
-@dataclass(slots=True)
-class Exchange:
-    """One test's replayer (or live forwarder), shared by its fixtures and read after it ran."""
-
-    replayer: Replayer | None
-    forwarder: Forwarder | None
-
-
-_SETTINGS = pytest.StashKey[Settings]()
-_EXCHANGE = pytest.StashKey[Exchange]()
+_LEARNING = pytest.StashKey["Learning"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,12 +98,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="With --contracts-live: write the answers as cassettes under DIR, for "
         "`contracts diff` against the committed ones.",
     )
+    group.addoption(
+        "--contracts-learn",
+        metavar="NAME",
+        help="Learn what consumer NAME reads into contracts/consumers/NAME.yaml: rerun each "
+        "passing contract test with each leaf of its answers changed, one at a time.",
+    )
+    group.addoption(
+        "--contracts-learn-max",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="With --contracts-learn: at most N mutated runs in all [default: 2000].",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     from .contract.registry import find_root
-    from .project import configure
+    from .project import PACKAGED, configure
 
     here = config.invocation_params.dir
     given = config.getoption("contracts_root")
@@ -130,6 +128,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(NO_CONTRACTS.format(where=f"--contracts-root {given}"))
     else:
         root = find_root(config.rootpath)
+        if not (root / "contracts").is_dir() and (PACKAGED / "contracts").is_dir():
+            root = PACKAGED  # a consumer's repository: the contracts the package ships
     live = bool(config.getoption("contracts_live"))
     scratch_option = config.getoption("contracts_scratch")
     scratch = None
@@ -142,19 +142,41 @@ def pytest_configure(config: pytest.Config) -> None:
         from .live.forward import Scratch
 
         scratch = Scratch(folder)
-    config.stash[_SETTINGS] = Settings(root, live, scratch)
+    config.stash[SETTINGS] = Settings(root, live, scratch)
     configure(root)
+    if config.getoption("contracts_learn"):
+        from .consumers.session import Learning
+        from .errors import ContractsError
+        from .project import project
+
+        name, limit = config.getoption("contracts_learn"), config.getoption("contracts_learn_max")
+        try:
+            config.stash[_LEARNING] = Learning.start(project(root), name, limit, live)
+        except ContractsError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    learning = session.config.stash.get(_LEARNING, None)
+    if learning is not None and exitstatus != pytest.ExitCode.INTERRUPTED:
+        learning.finish()  # writes the consumer file; the summary is shown below
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    learning = terminalreporter.config.stash.get(_LEARNING, None)
+    if learning is not None and learning.summary:
+        terminalreporter.write_line(learning.summary)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _SETTINGS in config.stash:
+    if SETTINGS in config.stash:
         from .project import unconfigure
 
         unconfigure()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    settings = config.stash.get(_SETTINGS, None)
+    settings = config.stash.get(SETTINGS, None)
     if settings is None or not (settings.live or (settings.root / "contracts").is_dir()):
         return None
     mode = "live" if settings.live else "replay"
@@ -175,11 +197,36 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     found = _findings(item)
     if found:
         pytest.fail(found, pytrace=False)
+    learning = item.config.stash.get(_LEARNING, None)
+    if learning is not None:
+        _learn(item, learning)
     return outcome
 
 
+def _learn(item: pytest.Item, learning: Learning) -> None:
+    exchange = item.stash.get(WIRING, None)
+    from .assertions import holding_fire
+
+    def passes() -> bool:
+        try:
+            with holding_fire():
+                item.runtest()
+        except pytest.skip.Exception:
+            return True  # the test stepped aside; it did not break
+        except (Exception, pytest.fail.Exception):
+            return False
+        return True
+
+    line = learning.replayed(item.nodeid, exchange.replayer if exchange else None, passes)
+    reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+    capture = item.config.pluginmanager.get_plugin("capturemanager")
+    if line and reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # shown while the test's output is captured
+            reporter.write_line(line)
+
+
 def _findings(item: pytest.Item) -> str | None:
-    exchange = item.stash.get(_EXCHANGE, None)
+    exchange = item.stash.get(WIRING, None)
     if exchange is None:
         return None
     messages: list[str] = []
@@ -198,101 +245,11 @@ def _findings(item: pytest.Item) -> str | None:
 # --- fixtures ---------------------------------------------------------------------------
 
 
-def _exchange(request: pytest.FixtureRequest) -> Exchange:
-    item: pytest.Item = request.node
-    found = item.stash.get(_EXCHANGE, None)
-    if found is None:
-        found = item.stash[_EXCHANGE] = _start(request)
-    return found
-
-
-def _start(request: pytest.FixtureRequest) -> Exchange:
-    from .errors import ContractsError, MissingCredential
-
-    try:
-        return _started(request)
-    except MissingCredential as exc:
-        skip, message = True, str(exc)
-    except ContractsError as exc:
-        skip, message = False, str(exc)
-    # Outside the `except` blocks, so the report shows the one line and no chained error.
-    if skip:
-        pytest.skip(message)
-    pytest.fail(message, pytrace=False)
-
-
-def _started(request: pytest.FixtureRequest) -> Exchange:
-    settings = request.config.stash[_SETTINGS]
-    selections = _selections(request)
-    from .project import project
-
-    chosen = project(settings.root)
-    if settings.live:
-        from .live.forward import Forwarder
-
-        forwarder = Forwarder(
-            chosen,
-            [s.endpoint for s in selections],
-            os.environ,
-            settings.scratch,
-            request.node.nodeid,
-        )
-        forwarder.credentials()  # a missing key skips the test
-        return Exchange(None, forwarder)
-    from .replay.playback import Replayer, candidates
-
-    return Exchange(Replayer(candidates(chosen, selections)), None)
-
-
-def _selections(request: pytest.FixtureRequest) -> list[Selection]:
-    from .replay.playback import Selection
-
-    markers = list(request.node.iter_markers(MARKER))
-    if not markers:
-        pytest.fail(NO_MARKER.format(fixture=request.fixturename), pytrace=False)
-    found: list[Selection] = []
-    for marker in markers:
-        shown = _shown(marker)
-        unknown = set(marker.kwargs) - {"interaction"}
-        if unknown:
-            problem = f"unknown keyword {sorted(unknown)[0]!r}"
-            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-        if not marker.args:
-            problem = "name at least one endpoint"
-            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-        wanted = marker.kwargs.get("interaction")
-        if wanted is not None and (isinstance(wanted, bool) or not isinstance(wanted, int | str)):
-            problem = f"interaction= takes a name or an index, not {type(wanted).__name__}"
-            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-        for name in marker.args:
-            if not isinstance(name, str) or "/" not in name:
-                problem = f"{name!r} is not a PROVIDER/ENDPOINT id"
-                pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-            found.append(Selection(name, wanted))
-    return found
-
-
-def _shown(marker: pytest.Mark) -> str:
-    parts = [repr(a) for a in marker.args] + [f"{k}={v!r}" for k, v in marker.kwargs.items()]
-    return f"({', '.join(parts)})"
-
-
-def _transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTransport:
-    exchange = _exchange(request)
-    from .live.transports import LiveTransport
-    from .replay.transports import ReplayTransport
-
-    if exchange.forwarder is not None:
-        return LiveTransport(exchange.forwarder)
-    assert exchange.replayer is not None
-    return ReplayTransport(exchange.replayer)
-
-
 @pytest.fixture
 def contracts_transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTransport:
     """A transport answering from the marked endpoints' cassettes (live: the provider), for
     httpx and httpx2 clients, sync and async: `httpx2.Client(transport=...)` for anthropic."""
-    return _transport(request)
+    return transport(request)
 
 
 @pytest.fixture
@@ -344,10 +301,10 @@ def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter
 
     httpx only: respx does not see httpx2 clients (anthropic, openai's default), whose
     requests would go out unmocked; give those `contracts_transport` instead."""
-    settings = request.config.stash[_SETTINGS]
+    settings = request.config.stash[SETTINGS]
     if settings.live:
         pytest.skip(RESPX_IS_REPLAY_ONLY)
-    exchange = _exchange(request)
+    exchange = wiring(request)
     assert exchange.replayer is not None
     replayer = exchange.replayer
     import respx
@@ -373,7 +330,7 @@ def contract_validator(request: pytest.FixtureRequest) -> ContractValidator:
     from .project import project
 
     try:
-        return ContractValidator(project(request.config.stash[_SETTINGS].root))
+        return ContractValidator(project(request.config.stash[SETTINGS].root))
     except ContractsError as exc:
         message = str(exc)
     pytest.fail(message, pytrace=False)

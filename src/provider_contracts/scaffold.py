@@ -35,7 +35,7 @@ __all__ = [
     "check_base_url",
     "check_key_env",
     "check_name",
-    "plan",
+    "files_for",
     "scaffold",
 ]
 
@@ -148,7 +148,7 @@ class Scaffolded:
     model_is_placeholder: bool
 
 
-def plan(spec: NewProvider) -> dict[str, bytes]:
+def files_for(spec: NewProvider) -> dict[str, bytes]:
     """The files of the provider folder, by path relative to it."""
     files = {MANIFEST: _manifest(spec).encode()}
     for name in ENDPOINT_NAMES:
@@ -173,7 +173,7 @@ def scaffold(contracts_root: Path, spec: NewProvider) -> Scaffolded:
     folder = contracts_root / spec.name
     if folder.exists():
         raise InputError(ALREADY_EXISTS.format(where=display(folder)))
-    files = plan(spec)
+    files = files_for(spec)
     # Built in a hidden folder beside the target (the registry skips dot-folders), then
     # renamed into place in one step: a crash leaves no half-written provider behind.
     staging = contracts_root / f".{spec.name}.{secrets.token_hex(4)}.new"

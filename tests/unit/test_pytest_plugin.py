@@ -10,11 +10,12 @@ import orjson
 import pytest
 
 from provider_contracts.cassettes.cassette import read
+from provider_contracts.project import PACKAGED
 from provider_contracts.pytest_plugin import (
-    NO_MARKER,
     RESPX_IS_REPLAY_ONLY,
     SCRATCH_NEEDS_LIVE,
 )
+from provider_contracts.pytest_wiring import NO_MARKER
 from support.paths import DATA as _DATA
 from support.provider_server import ProviderServer
 
@@ -67,7 +68,7 @@ def test_the_plugin_adds_its_options_to_pytest_help(project: pytest.Pytester) ->
 def test_the_contract_marker_is_registered_with_its_signature(project: pytest.Pytester) -> None:
     result = project.runpytest(*QUIET, "--markers")
     result.stdout.fnmatch_lines(
-        ['@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=None):*']
+        ['@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=None, scenario=None):*']
     )
 
 
@@ -308,11 +309,23 @@ def test_namespace(contracts_httpx):
     result.assert_outcomes(passed=1)
 
 
-def test_the_validator_fixture_without_contracts_is_one_line(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_consumer="def test_v(contract_validator): pass")
+def test_without_a_contracts_folder_the_packaged_contracts_are_replayed(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_consumer="""
+import httpx, pytest
+
+@pytest.mark.contract("openrouter/key")
+def test_key(contracts_transport, contract_validator):
+    with httpx.Client(transport=contracts_transport) as client:
+        response = client.get("https://openrouter.ai/api/v1/key")
+    contract_validator(response, "openrouter/key")
+"""
+    )
     result = pytester.runpytest(*QUIET)
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*: no contracts/ folder here; * --contracts-root DIR*"])
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"contracts: {PACKAGED} (replay)"])
 
 
 def test_the_validator_fixture_checks_a_response(project: pytest.Pytester) -> None:

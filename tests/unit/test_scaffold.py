@@ -193,7 +193,7 @@ def test_a_missing_contracts_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_plan_is_the_same_for_the_same_input() -> None:
-    assert sc.plan(spec()) == sc.plan(spec())
+    assert sc.files_for(spec()) == sc.files_for(spec())
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=4
 
 @given(title=TEXT, model=TEXT)
 def test_any_title_and_model_read_back_exactly(title: str, model: str) -> None:
-    files = sc.plan(spec(title=title, model=model))
+    files = sc.files_for(spec(title=title, model=model))
     manifest = yaml.safe_load(files["provider.yaml"])
     chat = yaml.safe_load(files["endpoints/chat_completions.yaml"])
     assert manifest["title"] == title

@@ -12,6 +12,7 @@ import click
 __all__ = [
     "Duration",
     "Seconds",
+    "consumer_option",
     "format_option",
     "parse_reports",
     "report_option",
@@ -85,6 +86,15 @@ def format_option(func: F) -> F:
         default="text",
         show_default=True,
         help="How to print the result.",
+    )(func)
+
+
+def consumer_option(func: F) -> F:
+    return click.option(
+        "--consumer",
+        metavar="NAME",
+        help="Judge by what consumer NAME reads (contracts/consumers/NAME.yaml, learned by "
+        "`pytest --contracts-learn=NAME`).",
     )(func)
 
 

@@ -8,7 +8,7 @@ import click
 import orjson
 
 from ..project import Project
-from ._options import Duration, format_option, waiver_horizon_option
+from ._options import Duration, consumer_option, format_option, waiver_horizon_option
 
 EXAMPLES = """
 \b
@@ -17,6 +17,7 @@ Examples:
   contracts gate reports/*.json --max-age 2d --allow-unverified
   contracts gate reports/offline.json --allow-offline
   contracts gate reports/all.json --waivers contracts/waivers.yaml --format json
+  contracts gate reports/*.json --consumer gateway
 """
 
 
@@ -48,6 +49,7 @@ Examples:
     help="Accepted drift and violations [default: contracts/waivers.yaml, if present].",
 )
 @waiver_horizon_option
+@consumer_option
 @format_option
 @click.pass_obj
 def command(
@@ -58,6 +60,7 @@ def command(
     allow_offline: bool,
     waivers_path: str | None,
     waiver_horizon: timedelta,
+    consumer: str | None,
     fmt: str,
 ) -> None:
     """Decide whether a deploy may go ahead, from JSON reports of `contracts verify`.
@@ -65,11 +68,14 @@ def command(
     Exit 0 when every endpoint in contracts/ is covered by a fresh report that shows no
     contract violation and no breaking drift (beyond waivers in force); 1 when
     anything blocks, each reason on one line with what to do; 2 on bad input. Offline
-    reports count only with --allow-offline; a report dated in the future blocks.
+    reports count only with --allow-offline; a report dated in the future blocks. With
+    --consumer NAME, only a violation or breaking drift at a path NAME reads (or above
+    one) blocks; the rest is noted as "not read by NAME".
     """
     from datetime import UTC, datetime
     from pathlib import Path
 
+    from ..consumers.model import consumer_names, load
     from ..errors import InputError
     from ..files import display
     from ..gate.render import render, to_dict
@@ -88,6 +94,10 @@ def command(
         if waivers_path or waivers_file.is_file()
         else ()
     )
+    names = consumer_names(project.contracts)
+    if consumer is not None and consumer not in names:
+        names.append(consumer)  # its load says the file is missing
+    consumers = [load(project.contracts, name, project.registry) for name in names]
     result = evaluate(
         read,
         endpoints,
@@ -97,6 +107,8 @@ def command(
         allow_offline=allow_offline,
         waivers=waivers,
         waivers_file=display(waivers_file),
+        consumers=consumers,
+        consumer=consumer,
     )
     if fmt == "json":
         click.echo(orjson.dumps(to_dict(result), option=orjson.OPT_INDENT_2).decode())

@@ -13,7 +13,7 @@ from ._live import base_urls_for, network_options, policy_from
 if TYPE_CHECKING:
     from ..drift.findings import Finding
     from ..live.probes import Probe
-    from ..live.record import Recording, Unreached
+    from ..live.record import Refreshed, Unreached
 
 EXAMPLES = """
 \b
@@ -69,7 +69,7 @@ def command(
     from ..errors import CouldNotVerify
     from ..live.credentials import key_for
     from ..live.probes import plan
-    from ..live.record import Recording, record_provider, write
+    from ..live.record import Refreshed, record_provider, write
 
     registry = project.registry
     provider = registry.provider(provider_name)
@@ -97,7 +97,7 @@ def command(
     for item in recorded:
         for line in _describe(item):
             click.echo(line)
-    unreached = [item for item in recorded if not isinstance(item, Recording)]
+    unreached = [item for item in recorded if not isinstance(item, Refreshed)]
     if unreached:
         raise CouldNotVerify(
             NOTHING_WRITTEN.format(
@@ -111,7 +111,7 @@ def command(
     broken = [
         r
         for r in recorded
-        if isinstance(r, Recording) and r.wanted and (r.check.violations or r.breaking)
+        if isinstance(r, Refreshed) and r.wanted and (r.check.violations or r.breaking)
     ]
     if broken:
         click.echo(
@@ -138,7 +138,7 @@ def _dry_run(probes: list[Probe], var: str) -> None:
     )
 
 
-def _describe(item: Recording | Unreached) -> list[str]:
+def _describe(item: Refreshed | Unreached) -> list[str]:
     from ..live.record import Unreached
     from ..reports.text import render_finding
 

@@ -6,7 +6,7 @@ import click
 
 from ..project import Project
 from ._live import network_options, policy_from, verify_live_command
-from ._options import format_option, report_option, write_reports
+from ._options import consumer_option, format_option, report_option, write_reports
 
 EXAMPLES = """
 \b
@@ -15,6 +15,7 @@ Examples:
   contracts verify openrouter/chat_completions stripe
   contracts verify --all --report json:reports/all.json
   OPENROUTER_API_KEY=... contracts verify openrouter --live
+  contracts verify --all --consumer gateway
 """
 
 
@@ -35,6 +36,7 @@ Examples:
     "./scratch/]; never cassettes/.",
 )
 @network_options
+@consumer_option
 @format_option
 @report_option
 @click.pass_obj
@@ -50,13 +52,15 @@ def command(
     max_wait: float,
     timeout: float,
     deadline: float,
+    consumer: str | None,
     fmt: str,
     reports: list[tuple[str, object]],
 ) -> None:
     """Check the committed cassettes of providers (or endpoints) against their contracts.
 
     Exit 0 when everything holds, 1 on a violation (or, live, breaking drift), 2 on bad
-    input or a missing cassette, 3 when a provider could not be reached (live).
+    input or a missing cassette, 3 when a provider could not be reached (live). With
+    --consumer NAME, only violations and breaking drift at paths NAME reads fail the run.
     """
     if not names and not everything:
         raise click.UsageError("name a provider (e.g. `contracts verify openrouter`) or pass --all")
@@ -68,6 +72,11 @@ def command(
     from ..verify.offline import verify_offline
 
     registry = project.registry
+    reader = None
+    if consumer is not None:
+        from ..consumers.model import load
+
+        reader = load(project.contracts, consumer, registry)
     endpoints = registry.endpoints() if everything else registry.select(names)
     if live:
         policy = policy_from(retries, backoff, max_wait, timeout, deadline)
@@ -80,4 +89,11 @@ def command(
         (project.contracts, project.cassettes),
     )
     click.echo(RENDERERS[fmt](result), nl=False)
-    click.get_current_context().exit(result.exit_code)
+    if reader is None:
+        click.get_current_context().exit(result.exit_code)
+    from ..verify.consumer import judge
+
+    judged = judge(result, reader)
+    if fmt == "text":
+        click.echo(judged.render(), nl=False)
+    click.get_current_context().exit(judged.exit_code)

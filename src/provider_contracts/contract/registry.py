@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 SHARED = "_shared"
+CONSUMERS = "consumers"  # what consumers read (provider_contracts.consumers), not a provider
 MANIFEST = "provider.yaml"
 ENDPOINTS = "endpoints"
 _STATUS_KEYS = "a status code such as '200', a class such as '4XX', or 'default'"
@@ -154,7 +155,7 @@ class Registry:
             self._folders = {
                 p.name: p
                 for p in sorted(root.iterdir())
-                if p.is_dir() and p.name != SHARED and not p.name.startswith(".")
+                if p.is_dir() and p.name not in (SHARED, CONSUMERS) and not p.name.startswith(".")
             }
 
     @classmethod

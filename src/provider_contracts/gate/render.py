@@ -36,6 +36,7 @@ def render(result: GateResult) -> str:
         lines.append(
             f"gate: pass: {result.covered} of {result.endpoints} endpoints covered by {reports} "
             f"(oldest {human(oldest)}), no violation or breaking drift"
+            + (f" read by {result.consumer}" if result.consumer else "")
         )
     else:
         count = len(result.blockers)
@@ -78,6 +79,18 @@ def to_dict(result: GateResult) -> dict[str, Any]:
             for endpoint, path, w in result.waived
         ],
         "notes": list(result.notes),
+        "consumer": result.consumer,
+        "findings": [
+            {
+                "endpoint": f.endpoint,
+                "kind": f.kind,
+                "path": f.path,
+                "problem": f.problem,
+                "read_by": list(f.read_by),
+                "status": f.status,
+            }
+            for f in result.findings
+        ],
     }
 
 

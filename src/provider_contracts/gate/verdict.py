@@ -17,11 +17,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from ..consumers.judge import read_by
+from ..consumers.model import Consumer
 from ..errors import InputError
 from .report import Report, ReportedEndpoint, ReportedViolation
 from .waivers import WAIVERS_FILE, Waiver, dotted
 
-__all__ = ["DEFAULT_MAX_AGE", "Blocker", "GateResult", "evaluate", "human", "parse_duration"]
+__all__ = [
+    "DEFAULT_MAX_AGE",
+    "Blocker",
+    "GateFinding",
+    "GateResult",
+    "evaluate",
+    "human",
+    "parse_duration",
+]
 
 DEFAULT_MAX_AGE = timedelta(hours=26)
 CLOCK_SKEW = timedelta(minutes=5)  # a report this far ahead of the gate's clock is not "future"
@@ -64,6 +74,8 @@ MISSING = "no cassette to compare with ({note})"
 MISSING_FIX = "record one with `contracts record {provider} --endpoint {name}` and commit it"
 FAILED = "reported as failing ({note})"
 FAILED_FIX = "read {where} and the verify run that wrote it"
+NOT_READ = "not read by {consumer}: {problem}"
+VIOLATION = "contract violation at {location}: {message}"
 
 Kind = Literal[
     "future",
@@ -93,6 +105,18 @@ class Blocker:
 
 
 @dataclass(frozen=True, slots=True)
+class GateFinding:
+    """A violation or breaking drift the gate judged, with the consumers that read it."""
+
+    endpoint: str
+    kind: Literal["violation", "breaking"]
+    path: str  # a violation's JSON pointer, a drift path
+    problem: str
+    read_by: tuple[str, ...]  # the consumers (contracts/consumers/) that read it
+    status: Literal["blocks", "waived", "not read"]
+
+
+@dataclass(frozen=True, slots=True)
 class GateResult:
     now: datetime
     max_age: timedelta
@@ -102,6 +126,8 @@ class GateResult:
     covered: int = 0
     endpoints: int = 0
     waived: tuple[tuple[str, str, Waiver], ...] = field(default=())  # (endpoint, path, waiver)
+    consumer: str | None = None  # the consumer the findings were judged by
+    findings: tuple[GateFinding, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -134,12 +160,17 @@ def evaluate(
     allow_offline: bool = False,
     waivers: Sequence[Waiver] = (),
     waivers_file: str = WAIVERS_FILE,
+    consumers: Sequence[Consumer] = (),
+    consumer: str | None = None,
 ) -> GateResult:
     """The gate's verdict on these reports for these endpoint ids, as of `now`.
 
     A report only counts as evidence when it is live (unless `allow_offline`), not from
     the future and not older than `max_age`; the endpoints of one that does not count
-    are blocked by that report's one line, not once each.
+    are blocked by that report's one line, not once each. `consumers` say, per finding, who
+    reads it; with `consumer` (one of their names), a violation or breaking drift that
+    consumer does not read, at its path or below, is a note ("not read by NAME") instead
+    of a reason to block.
     """
     blockers: list[Blocker] = []
     notes: list[str] = []
@@ -198,6 +229,7 @@ def evaluate(
         [e for e in endpoints if e not in latest and e not in stale_endpoints], endpoints
     )
     judge = _Judge(now, waivers, waivers_file, allow_unverified, blockers, notes, waived)
+    judge.consumers, judge.consumer = consumers, consumer
     for name in endpoints:
         if name in latest:
             judge.endpoint(*latest[name])
@@ -222,6 +254,8 @@ def evaluate(
         covered=sum(1 for e in endpoints if e in latest or e in stale_endpoints),
         endpoints=len(endpoints),
         waived=tuple(waived),
+        consumer=consumer,
+        findings=tuple(judge.findings),
     )
 
 
@@ -260,6 +294,9 @@ class _Judge:
     waived: list[tuple[str, str, Waiver]]
     risky: dict[str, int] = field(default_factory=dict)
     candidates: list[Waiver] = field(default_factory=list)  # the waivers naming this endpoint
+    consumers: Sequence[Consumer] = ()
+    consumer: str | None = None
+    findings: list[GateFinding] = field(default_factory=list)
 
     def endpoint(self, report: Report, entry: ReportedEndpoint) -> None:
         self.candidates = [w for w in self.waivers if w.names(entry.endpoint)]
@@ -300,7 +337,9 @@ class _Judge:
             path = violation.instance_path
             aliases = (path or "/", dotted(path)) if self.candidates else ()
             state, waiver = self.waiver_for(entry.endpoint, *aliases)
-            if state == "waived":
+            problem = VIOLATION.format(location=path or "/", message=violation.message)
+            read = read_by(self.consumers, entry.endpoint, path, violation.message)
+            if not self.judged(entry.endpoint, "violation", path or "/", problem, read, state):
                 continue
             if state == "expired" and waiver is not None:
                 expired.setdefault(id(waiver), (waiver, []))[1].append(violation)
@@ -320,10 +359,11 @@ class _Judge:
             if finding.severity != "breaking":
                 continue
             state, waiver = self.waiver_for(entry.endpoint, finding.location)
-            if state == "waived":
+            problem = BREAKING.format(path=finding.location, transition=finding.transition)
+            read = read_by(self.consumers, entry.endpoint, finding.path)
+            if not self.judged(entry.endpoint, "breaking", finding.location, problem, read, state):
                 continue
             count += 1
-            problem = BREAKING.format(path=finding.location, transition=finding.transition)
             if state == "expired" and waiver is not None:
                 self.block(
                     "breaking",
@@ -335,6 +375,28 @@ class _Judge:
             else:
                 self.block("breaking", entry.endpoint, problem, REFRESH_FIX.format(**names))
         return count
+
+    def judged(
+        self,
+        endpoint: str,
+        kind: Literal["violation", "breaking"],
+        path: str,
+        problem: str,
+        read: list[str],
+        state: str,
+    ) -> bool:
+        """Keep the finding for the JSON report; whether it blocks (a waiver, or the consumer
+        judged by not reading it, lets it pass)."""
+        unread = self.consumer is not None and self.consumer not in read
+        status: Literal["blocks", "waived", "not read"] = (
+            "waived" if state == "waived" else "not read" if unread else "blocks"
+        )
+        self.findings.append(GateFinding(endpoint, kind, path, problem, tuple(read), status))
+        if status == "not read":
+            self.notes.append(
+                f"{endpoint}: " + NOT_READ.format(consumer=self.consumer, problem=problem)
+            )
+        return status == "blocks"
 
     def waiver_for(self, endpoint: str, *paths: str) -> tuple[str, Waiver | None]:
         """Whether a finding is waived (a waiver in force), expired (only expired ones match) or open."""

@@ -247,7 +247,7 @@ class Caller:
 
     def _attempt_sdk(self, probe: Probe) -> _Answer:
         try:
-            import stripe
+            import stripe  # here: an optional dependency (the `stripe` extra)
         except ImportError:  # pragma: no cover - the test extra installs it
             raise InputError(NO_STRIPE_SDK) from None
         client = self._stripe_client(stripe, probe.base_url)

@@ -33,6 +33,7 @@ from ..cassettes.mask import Masker
 from ..cassettes.scrub import scrub_interaction
 from ..contract.body import Body
 from ..contract.registry import Endpoint, Provider
+from ..contract.validation import validate_response
 from ..contract.violations import Violation
 from ..errors import ContractError, UnmatchedRequest
 from ..files import write_atomic
@@ -214,8 +215,6 @@ class Forwarder:
         content: bytes,
     ) -> Recording:
         """Check the provider's answer, keep it (scratch), and return it for replay."""
-        from ..contract.validation import validate_response
-
         endpoint, provider = outgoing.endpoint, outgoing.provider
         content_type = _first(headers, "content-type")
         body = Body.from_raw(content, content_type)

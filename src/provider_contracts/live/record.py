@@ -1,6 +1,6 @@
 """Recording: each endpoint's probe called live, scrubbed, validated and diffed.
 
-`record_provider` makes the calls and returns what they showed, one `Recording` (or
+`record_provider` makes the calls and returns what they showed, one `Refreshed` (or
 `Unreached`) per endpoint, without writing anything; `write` then replaces the cassettes
 atomically. `contracts record` writes into `cassettes/` only when every call answered;
 `contracts verify --live` (`provider_contracts.verify.live`) writes into a scratch folder.
@@ -25,23 +25,26 @@ from urllib.parse import urlsplit, urlunsplit
 from .. import jsonpath
 from ..cassettes import cassette as cassettes
 from ..cassettes.cassette import Cassette, Interaction, cassette_paths
+from ..cassettes.mask import Masker
+from ..cassettes.scrub import scrub_interaction
 from ..contract.registry import Endpoint, Provider
 from ..contract.schemas import SchemaStore
 from ..contract.validation import BodyResult, validate_recorded
+from ..drift.findings import Finding, worst
+from ..drift.pairing import compare_interactions
 from ..errors import ContractsError, CouldNotVerify
 from ..files import write_all
 from .caller import Caller, RetryPolicy
 from .probes import Probe, plan
 
 if TYPE_CHECKING:
-    from ..cassettes.mask import Masker
     from ..drift.findings import Finding
 
 __all__ = [
     "KEY_LEFT",
     "NEEDS_UNREACHED",
     "NEEDS_VALUE",
-    "Recording",
+    "Refreshed",
     "Unreached",
     "record_provider",
     "write",
@@ -58,7 +61,7 @@ KEY_LEFT = (
 
 
 @dataclass(frozen=True, slots=True)
-class Recording:
+class Refreshed:
     """One endpoint recorded afresh: its new cassette (not yet written) and what it shows."""
 
     endpoint: Endpoint
@@ -71,7 +74,6 @@ class Recording:
 
     @property
     def breaking(self) -> bool:
-        from ..drift.findings import worst
 
         return worst(self.drift) == "breaking"
 
@@ -100,19 +102,17 @@ def record_provider(
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     log: Callable[[str], None] | None = None,
-) -> tuple[Recording | Unreached, ...]:
+) -> tuple[Refreshed | Unreached, ...]:
     """Call the probes of these endpoints (and those they need); write nothing.
 
     `target` is the folder the new cassettes are meant for (`cassettes/` or a scratch
     folder), `committed` the folder of the cassettes to diff against.
     """
-    from ..cassettes.mask import Masker
-
     probes = plan(provider, endpoints, base_url)
     masker = Masker([key])  # every line and reason that leaves here passes through it
     if log is not None:
         log = _masked_log(log, masker)
-    done: dict[str, Recording | Unreached] = {}
+    done: dict[str, Refreshed | Unreached] = {}
     answers: dict[str, Interaction] = {}  # unscrubbed, for the ids later probes need
     with Caller(provider, key, transport, policy, sleep, clock, log) as caller:
         for probe in probes:
@@ -141,12 +141,12 @@ def record_provider(
     return tuple(done[p.endpoint.name] for p in probes)
 
 
-def write(recordings: Iterable[Recording | Unreached], only_wanted: bool = True) -> list[Path]:
+def write(recordings: Iterable[Refreshed | Unreached], only_wanted: bool = True) -> list[Path]:
     """Replace every recording's cassette, or none (staged, then renamed); the paths written."""
     chosen = [
         item.cassette
         for item in recordings
-        if isinstance(item, Recording) and (item.wanted or not only_wanted)
+        if isinstance(item, Refreshed) and (item.wanted or not only_wanted)
     ]
     write_all({c.path: cassettes.dumps(cassettes.to_dict(c)) for c in chosen})
     return [c.path for c in chosen]
@@ -157,7 +157,7 @@ def _masked_log(log: Callable[[str], None], masker: Masker) -> Callable[[str], N
 
 
 def _fill(
-    probe: Probe, done: Mapping[str, Recording | Unreached], answers: Mapping[str, Interaction]
+    probe: Probe, done: Mapping[str, Refreshed | Unreached], answers: Mapping[str, Interaction]
 ) -> Probe | str:
     """The probe with the ids it needs from earlier answers, or why it cannot be sent."""
     values: dict[str, dict[str, str]] = {"path_params": {}, "query": {}}
@@ -186,11 +186,7 @@ def _recording(
     committed: Path,
     store: SchemaStore,
     recorded_at: datetime,
-) -> Recording:
-    from ..cassettes.mask import Masker
-    from ..cassettes.scrub import scrub_interaction
-    from ..drift.pairing import compare_interactions
-
+) -> Refreshed:
     endpoint = probe.endpoint
     path = target / provider.name / f"{endpoint.name}.json"
     masker = Masker([key])
@@ -201,7 +197,7 @@ def _recording(
     check = validate_recorded(endpoint, scrubbed.response, store)
     previous = _committed(committed, endpoint)
     drift = tuple(compare_interactions(previous, cassette, endpoint)) if previous else ()
-    return Recording(endpoint, cassette, previous, check, drift, attempts, probe.wanted)
+    return Refreshed(endpoint, cassette, previous, check, drift, attempts, probe.wanted)
 
 
 def _committed(root: Path, endpoint: Endpoint) -> Cassette | None:

@@ -9,7 +9,7 @@ An alteration is written `ACTION[:ARG][@ENDPOINT][*N]`:
     hang                never answer; hold the connection until the client gives up
     reset               reset the connection (TCP RST) instead of answering
     cut[:N]             end a stream halfway through a data line, after N whole data events
-                        (default 1)
+                        (default 1); cut:tool inside the first tool call's arguments
     slow:SECS           wait SECS before each chunk of the body
     echo:HEADER         send the request's HEADER back, in a response header and in the body
 
@@ -51,7 +51,7 @@ TYPES = ("string", "integer", "number", "boolean", "null", "object", "array")
 
 ALTER_HELP = (
     "drop:PATH, retype:PATH[=TYPE], add:PATH=JSON, status:CODE[:RETRY_AFTER], hang, reset, "
-    "cut[:EVENTS], slow:SECONDS, echo:HEADER; then optionally @PROVIDER[/ENDPOINT] and *TIMES"
+    "cut[:EVENTS|tool], slow:SECONDS, echo:HEADER; then optionally @PROVIDER[/ENDPOINT] and *TIMES"
 )
 BAD_ALTERATION = "--alter {spec!r}: {problem}; write one of {help}"
 
@@ -67,7 +67,8 @@ class Alteration:
 
     action: Action
     path: tuple[Token, ...] = ()
-    value: Any = None  # add: the value; retype: the type name or None; status: the code
+    value: Any = None  # add: the value; retype: the type name or None; status: the code;
+    # cut: "tool" to cut inside the first tool call
     seconds: float | None = None  # status: Retry-After; slow: the delay
     events: int = 1  # cut: whole events before the cut
     header: str = ""  # echo: the request header
@@ -163,8 +164,10 @@ def parse(spec: str) -> Alteration:
             raise fail(f"{action} takes no argument")
         return Alteration("hang" if action == "hang" else "reset", **common)
     if action == "cut":
+        if arg == "tool":
+            return Alteration("cut", value="tool", **common)
         if arg and not arg.isdigit():
-            raise fail("cut takes a number of whole events, e.g. cut:2")
+            raise fail("cut takes a number of whole events, e.g. cut:2, or cut:tool")
         return Alteration("cut", events=int(arg) if arg else 1, **common)
     if action == "slow":
         if not arg:

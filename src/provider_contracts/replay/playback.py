@@ -9,7 +9,7 @@ Nothing here sends anything anywhere; a request no recording answers is refused
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +173,8 @@ class Replayer:
 
     The policy is `strict` (see `matching.match`): a request that agrees with no recording
     is refused, so that a test never passes on an answer meant for another request.
+    `rewrite`, when set, changes each answer on its way out (learning a consumer mutates
+    answers through it); `answered` keeps the recordings as they are.
     """
 
     def __init__(
@@ -182,6 +184,7 @@ class Replayer:
         self.policy: Policy = policy
         self.answered: list[Recording] = []
         self.misses: list[Miss[Recording]] = []
+        self.rewrite: Callable[[Recording], Recording] | None = None
 
     def answer(
         self, method: str, url: str, body: bytes | None, content_type: str | None
@@ -193,4 +196,4 @@ class Replayer:
             self.misses.append(found)
             raise UnmatchedRequest(found.message)
         self.answered.append(found.payload)
-        return found.payload
+        return found.payload if self.rewrite is None else self.rewrite(found.payload)

@@ -9,6 +9,7 @@ violation or breaking drift fails (exit 1); one that could not be reached is
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from ..errors import InputError
 from ..files import display
 from ..live.caller import RetryPolicy
 from ..live.credentials import key_for
-from ..live.record import Recording, Unreached, record_provider, write
+from ..live.record import Refreshed, Unreached, record_provider, write
 from .offline import EndpointResult, InteractionResult, VerifyResult
 
 __all__ = [
@@ -41,8 +42,6 @@ SCRATCH_IN_CASSETTES = (
 
 def scratch_folder(project_root: Path, cassettes_root: Path, chosen: Path | None) -> Path:
     """Where live recordings go: `chosen`, else a new folder under `PROJECT/scratch/`."""
-    import tempfile
-
     if chosen is not None:
         resolved = chosen.resolve()
         for kept in (cassettes_root, project_root / "contracts"):
@@ -118,7 +117,7 @@ def verify_live(
     return VerifyResult(started, datetime.now(UTC), "live", results)
 
 
-def _result(item: Recording | Unreached) -> EndpointResult:
+def _result(item: Refreshed | Unreached) -> EndpointResult:
     endpoint = item.endpoint
     if isinstance(item, Unreached):
         return EndpointResult(endpoint.id, "unverified", note=item.reason)

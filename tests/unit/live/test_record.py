@@ -400,7 +400,7 @@ def test_a_key_echoed_in_a_form_no_scrub_rule_knows_is_still_masked(root: Path) 
     from provider_contracts.cassettes.scrub import REDACTED
     from provider_contracts.contract.registry import Registry
     from provider_contracts.contract.schemas import store_for
-    from provider_contracts.live.record import Recording, record_provider
+    from provider_contracts.live.record import Refreshed, record_provider
 
     key = "plain" + "7" * 30  # no known prefix, sent back bare
 
@@ -420,7 +420,7 @@ def test_a_key_echoed_in_a_form_no_scrub_rule_knows_is_still_masked(root: Path) 
         store=store_for(root / "contracts"),
         transport=httpx.MockTransport(echo),
     )
-    assert isinstance(recording, Recording)
+    assert isinstance(recording, Refreshed)
     response = recording.cassette.interactions[0].response
     assert response.body.value["data"]["label"] == f"key {REDACTED}"
     assert response.headers["x-seen"] == (REDACTED,)

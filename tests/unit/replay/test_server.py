@@ -336,3 +336,20 @@ def test_the_request_log_is_a_ring_of_the_last_requests(root: Path) -> None:
         for path in ("/key", "/credits", "/models"):
             httpx.get(server.base_url("openrouter") + path)
         assert [e.path for e in server.exchanges] == ["/api/v1/credits", "/api/v1/models"]
+
+
+def test_a_burst_of_connections_waits_in_the_backlog_instead_of_being_dropped(
+    root: Path,
+) -> None:
+    server = ReplayServer.at(root, ["openrouter"])
+    url = server.bind()  # listening, not yet accepting: every connection waits in the backlog
+    port = int(url.rsplit(":", 1)[1])
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(100):
+            opened.append(socket.create_connection((HOST, port), timeout=2))
+    finally:
+        for sock in opened:
+            sock.close()
+        server.stop()
+    assert len(opened) == 100

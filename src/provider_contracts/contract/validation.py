@@ -148,7 +148,8 @@ def _json(
     if branch == "success" and endpoint.rules:
         _, _, _, both, plan = _vouching(endpoint.rules, ref, store)
         if both is not None and both(body.value):  # the common case: one compiled call
-            return BodyResult(status, "json", branch, (*found, *plan.run_vouched(body.value)))
+            broken = plan.run_vouched(body.value)
+            return BodyResult(status, "json", branch, (*found, *broken) if broken else found)
     validator = store.validator(ref)
     violations: tuple[Violation, ...] = ()
     if not validator.is_valid(body.value):  # the common case skips a generator per body
@@ -158,7 +159,7 @@ def _json(
     return BodyResult(status, "json", branch, found + violations)
 
 
-_VOUCHING: dict[tuple[int, int], tuple[Any, SchemaRef, SchemaStore, Any, BodyPlan]] = {}
+_VOUCHING: dict[int, tuple[Any, SchemaRef, SchemaStore, Any, BodyPlan]] = {}
 
 
 def _vouching(
@@ -167,7 +168,7 @@ def _vouching(
     """The plan of an endpoint's body rules, and the check of a body against the schema
     `ref` and the rules' `holds_if` at once (None: no rule has one); found by the
     identity of the endpoint's objects, not by hashing them, once per body."""
-    key = (id(rules), id(ref))
+    key = id(ref)
     entry = _VOUCHING.get(key)
     if entry is None or entry[0] is not rules or entry[1] is not ref or entry[2] is not store:
         plan = body_plan(rules)

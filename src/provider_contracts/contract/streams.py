@@ -156,7 +156,7 @@ class _Reader:
             if line:
                 pending = True
                 if line.startswith("data:"):
-                    value = line[6:] if line.startswith(" ", 5) else line[5:]
+                    value = line[6:] if line[5:6] == " " else line[5:]  # no call, no new string
                     if data is None:
                         data = value
                     else:

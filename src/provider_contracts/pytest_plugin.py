@@ -30,6 +30,7 @@ changed one path at a time, and merges the paths whose change fails it into
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
@@ -82,8 +83,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--contracts-root",
         metavar="DIR",
-        help="Folder holding contracts/ and cassettes/ [default: the nearest folder with "
-        "contracts/ at or above rootdir].",
+        help="Folder holding contracts/ and cassettes/; write it --contracts-root=DIR (with a "
+        "space, pytest also takes DIR as its rootdir) [default: $CONTRACTS_ROOT, else the "
+        "nearest folder with contracts/ at or above rootdir].",
     )
     group.addoption(
         "--contracts-live",
@@ -120,12 +122,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
     here = config.invocation_params.dir
     given = config.getoption("contracts_root")
+    where = f"--contracts-root={given}"
+    if not given and os.environ.get("CONTRACTS_ROOT"):
+        given = os.environ["CONTRACTS_ROOT"]  # the option wins over the environment
+        where = f"CONTRACTS_ROOT={given}"
     if given:
         root = (here / given).resolve()
         if not (root / "contracts").is_dir():
             from .errors import NO_CONTRACTS
 
-            raise pytest.UsageError(NO_CONTRACTS.format(where=f"--contracts-root {given}"))
+            raise pytest.UsageError(NO_CONTRACTS.format(where=where))
     else:
         root = find_root(config.rootpath)
         if not (root / "contracts").is_dir() and (PACKAGED / "contracts").is_dir():

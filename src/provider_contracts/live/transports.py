@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..replay.transports import Library, Request, library, library_of, to_response
+from ..replay.transports import Closing, Library, Request, library, library_of, to_response
 from .forward import Forwarder, Outgoing
 
 __all__ = ["AsyncLiveTransport", "LiveTransport"]
 
 
-class LiveTransport:
+class LiveTransport(Closing):
     """Sends each request to the provider (key added), checks the answer against its
     contract, and hands it on.
 
@@ -75,18 +75,6 @@ class LiveTransport:
                 await made.aclose()
         if self.inner is not None and hasattr(self.inner, "handle_async_request"):
             await self.inner.aclose()
-
-    def __enter__(self) -> LiveTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> LiveTransport:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
 
 # The same class: it serves async clients too. The name stays for code written before.

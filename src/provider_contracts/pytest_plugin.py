@@ -117,8 +117,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    from .contract.registry import find_root
-    from .project import PACKAGED, configure
+    from .project import PACKAGED, configure, find_root
 
     here = config.invocation_params.dir
     given = config.getoption("contracts_root")

@@ -150,13 +150,13 @@ class Forwarder:
 
     def __init__(
         self,
-        workspace: Project,
+        project: Project,
         endpoints: Sequence[str],
         environ: Mapping[str, str],
         scratch: Scratch | None = None,
         test: str | None = None,
     ) -> None:
-        registry = workspace.registry
+        registry = project.registry
         self.environ = environ
         self.scratch = scratch
         self.test = test

@@ -128,20 +128,20 @@ def _prepare(endpoint: Endpoint, path: Path, interaction: Interaction) -> Record
     )
 
 
-def candidates(workspace: Project, selections: Iterable[Selection]) -> list[Candidate[Recording]]:
+def candidates(project: Project, selections: Iterable[Selection]) -> list[Candidate[Recording]]:
     """Every recording of the selected endpoints, in the order named, as match candidates."""
     found: list[Candidate[Recording]] = []
-    registry = workspace.registry
+    registry = project.registry
     for selection in selections:
         endpoint = registry.endpoint(selection.endpoint)
         provider = registry.provider(endpoint.provider)
         route = Route.of(endpoint, provider.base_url, provider.redact.get("query", ()))
-        paths = cassette_paths(workspace.cassettes, endpoint.provider, endpoint.name)
+        paths = cassette_paths(project.cassettes, endpoint.provider, endpoint.name)
         if not paths:
             raise CassetteError(
                 NO_CASSETTE.format(
                     endpoint=endpoint.id,
-                    path=display(workspace.cassettes / endpoint.provider / f"{endpoint.name}.json"),
+                    path=display(project.cassettes / endpoint.provider / f"{endpoint.name}.json"),
                     provider=endpoint.provider,
                     name=endpoint.name,
                 )

@@ -11,11 +11,8 @@ import pytest
 
 from provider_contracts.cassettes.cassette import read
 from provider_contracts.project import PACKAGED
-from provider_contracts.pytest_plugin import (
-    RESPX_IS_REPLAY_ONLY,
-    SCRATCH_NEEDS_LIVE,
-)
-from provider_contracts.pytest_wiring import NO_MARKER
+from provider_contracts.pytest_plugin import RESPX_IS_REPLAY_ONLY
+from provider_contracts.pytest_wiring import NO_MARKER, SCRATCH_NEEDS_LIVE
 from support.paths import DATA as _DATA
 from support.provider_server import ProviderServer
 

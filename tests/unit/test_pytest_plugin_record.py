@@ -266,3 +266,27 @@ def test_the_recording_keeps_no_request_header_with_the_key(
     doc = orjson.loads((project.path / RECORDED).read_bytes())
     headers = doc["interactions"][0]["request"]["headers"]
     assert not {k.lower() for k in headers} & {"authorization", "cookie"}
+
+
+ASYNC_TEST = """
+import asyncio
+import httpx
+import pytest
+
+@pytest.mark.contract("acme/chat")
+def test_chat(contracts_transport):
+    async def call():
+        async with httpx.AsyncClient(
+            base_url="https://api.acme.test/v1", transport=contracts_transport
+        ) as client:
+            return await client.post("/chat/completions", json={"model": "tiny"})
+    assert asyncio.run(call()).status_code == 200
+"""
+
+
+def test_an_async_client_records_too(project: pytest.Pytester, acme: ReplayServer) -> None:
+    project.makepyfile(test_consumer=ASYNC_TEST)
+    project.runpytest(*QUIET, "--contracts-record-mode=new").assert_outcomes(passed=1)
+    project.runpytest(*QUIET).assert_outcomes(passed=1)
+    assert len(acme.exchanges) == 1
+    assert read(project.path / RECORDED).interactions[0].request.body.value == {"model": "tiny"}

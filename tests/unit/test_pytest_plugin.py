@@ -58,6 +58,9 @@ def test_the_plugin_adds_its_options_to_pytest_help(project: pytest.Pytester) ->
             "  --contracts-root=DIR*",
             "  --contracts-live*",
             "  --contracts-scratch=DIR",
+            "  --contracts-record-mode={none,new}",
+            "  --contracts-cassettes=DIR",
+            "  --strict-age*",
         ]
     )
 

@@ -22,6 +22,15 @@ differed; nothing is ever sent.
 its contract, and with `--contracts-scratch DIR` writes the answers there as cassettes.
 `CONTRACTS_BASE_URL_<PROVIDER>` points a provider at another base URL.
 
+`pytest --contracts-record-mode=new` (pytest-recording's mode of that name; `none`, the
+default, fails a test on a request no recording answers) sends such a request to the
+provider instead (key from the environment; a missing key skips the test), scrubs the
+answer, checks it against its contract, and adds it to the consumer's own cassettes
+(`--contracts-cassettes DIR`, default `tests/cassettes/` under the rootdir; never the
+contracts' `cassettes/`), which every later run replays after the contracts' own. A
+cassette replayed that is older than its provider's `max_age` (`provider.yaml`) is named
+at the end of the session; `--strict-age` fails the session for it.
+
 `pytest --contracts-learn=NAME` runs each passing `contract` test again on its answers
 changed one path at a time, and merges the paths whose change fails it into
 `contracts/consumers/NAME.yaml` (`provider_contracts.consumers`).
@@ -37,8 +46,10 @@ import pytest
 
 from .pytest_wiring import (
     SETTINGS,
+    STALE_HEAD,
     WIRING,
-    Settings,
+    settings,
+    stale,
     transport,
     wiring,
 )
@@ -61,17 +72,11 @@ MARKER_HELP = (
     "name or index; scenario= names a scenario to survive (`contracts serve --help` lists "
     "them), replayed in-process."
 )
-SCRATCH_NEEDS_LIVE = (
-    "--contracts-scratch: only live answers are written; add --contracts-live, or drop it"
-)
-SCRATCH_IS_CASSETTES = (
-    "--contracts-scratch {scratch}: that is the committed cassettes folder; pass a scratch "
-    "folder (refresh cassettes on purpose with `contracts record`)"
-)
 RESPX_IS_REPLAY_ONLY = (
     "contracts_respx replays cassettes only; use contracts_transport for --contracts-live"
 )
 UNANSWERED = "{count} request{s} in this test had no recorded answer (nothing was sent):"
+STRICT_AGE = "--strict-age: the session fails for the stale cassettes above"
 
 
 _LEARNING = pytest.StashKey["Learning"]()
@@ -82,8 +87,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--contracts-root",
         metavar="DIR",
-        help="Folder holding contracts/ and cassettes/ [default: the nearest folder with "
-        "contracts/ at or above rootdir].",
+        help="Folder holding contracts/ and cassettes/; write it --contracts-root=DIR (with a "
+        "space, pytest also takes DIR as its rootdir) [default: $CONTRACTS_ROOT, else the "
+        "nearest folder with contracts/ at or above rootdir].",
     )
     group.addoption(
         "--contracts-live",
@@ -97,6 +103,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="With --contracts-live: write the answers as cassettes under DIR, for "
         "`contracts diff` against the committed ones.",
+    )
+    group.addoption(
+        "--contracts-record-mode",
+        choices=("none", "new"),
+        default="none",
+        help="none: a request no recording answers fails the test [default]. new: it goes "
+        "to the provider (key from the environment), is scrubbed, checked against its "
+        "contract and added to --contracts-cassettes, to be replayed from then on.",
+    )
+    group.addoption(
+        "--contracts-cassettes",
+        metavar="DIR",
+        help="The consumer's own cassettes: replayed after the contracts' own, and where "
+        "--contracts-record-mode=new writes [default: tests/cassettes under rootdir].",
+    )
+    group.addoption(
+        "--strict-age",
+        action="store_true",
+        help="Fail the session when a replayed cassette is older than its provider's max_age "
+        "(provider.yaml); without it, a warning line.",
     )
     group.addoption(
         "--contracts-learn",
@@ -115,35 +141,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    from .contract.registry import find_root
-    from .project import PACKAGED, configure
+    from .project import configure
 
-    here = config.invocation_params.dir
-    given = config.getoption("contracts_root")
-    if given:
-        root = (here / given).resolve()
-        if not (root / "contracts").is_dir():
-            from .errors import NO_CONTRACTS
-
-            raise pytest.UsageError(NO_CONTRACTS.format(where=f"--contracts-root {given}"))
-    else:
-        root = find_root(config.rootpath)
-        if not (root / "contracts").is_dir() and (PACKAGED / "contracts").is_dir():
-            root = PACKAGED  # a consumer's repository: the contracts the package ships
-    live = bool(config.getoption("contracts_live"))
-    scratch_option = config.getoption("contracts_scratch")
-    scratch = None
-    if scratch_option:
-        if not live:
-            raise pytest.UsageError(SCRATCH_NEEDS_LIVE)
-        folder = (here / scratch_option).resolve()
-        if folder == (root / "cassettes").resolve():
-            raise pytest.UsageError(SCRATCH_IS_CASSETTES.format(scratch=scratch_option))
-        from .live.forward import Scratch
-
-        scratch = Scratch(folder)
-    config.stash[SETTINGS] = Settings(root, live, scratch)
-    configure(root)
+    chosen = config.stash[SETTINGS] = settings(config)
+    configure(chosen.root)
     if config.getoption("contracts_learn"):
         from .consumers.session import Learning
         from .errors import ContractsError
@@ -151,21 +152,37 @@ def pytest_configure(config: pytest.Config) -> None:
 
         name, limit = config.getoption("contracts_learn"), config.getoption("contracts_learn_max")
         try:
-            config.stash[_LEARNING] = Learning.start(project(root), name, limit, live)
+            config.stash[_LEARNING] = Learning.start(project(chosen.root), name, limit, chosen.live)
         except ContractsError as exc:
             raise pytest.UsageError(str(exc)) from None
+
+
+_STALE = pytest.StashKey[list[str]]()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     learning = session.config.stash.get(_LEARNING, None)
     if learning is not None and exitstatus != pytest.ExitCode.INTERRUPTED:
         learning.finish()  # writes the consumer file; the summary is shown below
+    found = session.config.stash[_STALE] = stale(session.config)
+    settings = session.config.stash.get(SETTINGS, None)
+    if found and settings is not None and settings.strict_age and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    learning = terminalreporter.config.stash.get(_LEARNING, None)
+    config = terminalreporter.config
+    learning = config.stash.get(_LEARNING, None)
     if learning is not None and learning.summary:
         terminalreporter.write_line(learning.summary)
+    found = config.stash.get(_STALE, [])
+    if found:  # once per session, however many tests replayed them
+        count = len(found)
+        terminalreporter.write_line(STALE_HEAD.format(count=count, s="s" * (count != 1)))
+        for line in found:
+            terminalreporter.write_line(f"  {line}")
+        if config.stash[SETTINGS].strict_age:
+            terminalreporter.write_line(STRICT_AGE)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -180,6 +197,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if settings is None or not (settings.live or (settings.root / "contracts").is_dir()):
         return None
     mode = "live" if settings.live else "replay"
+    if settings.record and settings.cassettes is not None:
+        mode += f"; recording new answers into {settings.cassettes}"
     return f"contracts: {settings.root} ({mode})"
 
 
@@ -190,10 +209,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     try:
         outcome = yield
     except Exception:
+        _skip_without_key(item)
         found = _findings(item)
         if found:
             raise pytest.fail.Exception(found, pytrace=False) from None
         raise
+    _skip_without_key(item)
     found = _findings(item)
     if found:
         pytest.fail(found, pytrace=False)
@@ -223,6 +244,13 @@ def _learn(item: pytest.Item, learning: Learning) -> None:
     if line and reporter is not None and capture is not None:
         with capture.global_and_fixture_disabled():  # shown while the test's output is captured
             reporter.write_line(line)
+
+
+def _skip_without_key(item: pytest.Item) -> None:
+    """Record mode: a request that had to go out without its key skips the test."""
+    exchange = item.stash.get(WIRING, None)
+    if exchange is not None and exchange.forwarder is not None and exchange.forwarder.missing:
+        raise pytest.skip.Exception(exchange.forwarder.missing[0]) from None
 
 
 def _findings(item: pytest.Item) -> str | None:

@@ -1,5 +1,6 @@
 """How one test meets the replay: its `contract` markers read, and the replayer (or, with
-`--contracts-live`, the forwarder) its fixtures share, made once per test.
+`--contracts-live`, the forwarder; with `--contracts-record-mode=new`, both) its fixtures
+share, made once per test; and the cassettes the session replayed, for the age policy.
 
 Part of the pytest plugin (`pytest_plugin` holds the hooks, options and fixtures). Like
 the plugin, it imports only pytest and the standard library at import; the package's
@@ -25,12 +26,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BAD_MARKER",
+    "CASSETTES_ARE_CONTRACTS",
     "MARKER",
     "NO_MARKER",
+    "RECORD_IS_NOT_LIVE",
+    "RECORD_SOURCE",
+    "REPLAYED",
+    "SCRATCH_IS_CASSETTES",
+    "SCRATCH_NEEDS_LIVE",
     "SETTINGS",
+    "STALE_HEAD",
     "WIRING",
     "Settings",
     "Wiring",
+    "settings",
+    "stale",
     "transport",
     "wiring",
 ]
@@ -39,6 +49,24 @@ MARKER = "contract"
 NO_MARKER = (
     "{fixture} needs the endpoints the test talks to: add "
     '@pytest.mark.contract("PROVIDER/ENDPOINT") (`contracts list` shows them)'
+)
+RECORD_SOURCE = "pytest --contracts-record-mode=new"
+RECORD_AGAIN = "delete it and run `pytest --contracts-record-mode=new` to record it again"
+STALE_HEAD = "contracts: {count} replayed cassette{s} older than the provider's max_age:"
+SCRATCH_NEEDS_LIVE = (
+    "--contracts-scratch: only live answers are written; add --contracts-live, or drop it"
+)
+SCRATCH_IS_CASSETTES = (
+    "--contracts-scratch {scratch}: that is the committed cassettes folder; pass a scratch "
+    "folder (refresh cassettes on purpose with `contracts record`)"
+)
+RECORD_IS_NOT_LIVE = (
+    "--contracts-record-mode=new replays and sends only what no recording answers; "
+    "--contracts-live sends everything: use one of them"
+)
+CASSETTES_ARE_CONTRACTS = (
+    "--contracts-cassettes {folder}: that is the contracts' own cassettes folder; give the "
+    "consumer's own (default tests/cassettes/ under the rootdir)"
 )
 BAD_MARKER = (
     "@pytest.mark.contract{args}: {problem}; write "
@@ -50,7 +78,10 @@ BAD_MARKER = (
 class Settings:
     root: Path
     live: bool
-    scratch: Scratch | None
+    scratch: Scratch | None  # live: the scratch folder; record mode: the consumer's cassettes
+    cassettes: Path | None = None  # the consumer's own cassettes, replayed after the project's
+    record: bool = False  # --contracts-record-mode=new
+    strict_age: bool = False
 
 
 @dataclass(slots=True)
@@ -65,6 +96,59 @@ class Wiring:
 
 SETTINGS = pytest.StashKey[Settings]()
 WIRING = pytest.StashKey[Wiring]()
+REPLAYED = pytest.StashKey[dict[Path, str]]()  # each cassette a test replayed: its endpoint
+
+
+def settings(config: pytest.Config) -> Settings:
+    """The session's settings from its options (and `$CONTRACTS_ROOT`); a bad option is a
+    `pytest.UsageError` of one line."""
+    from .project import PACKAGED, find_root
+
+    here = config.invocation_params.dir
+    given = config.getoption("contracts_root")
+    where = f"--contracts-root={given}"
+    if not given and os.environ.get("CONTRACTS_ROOT"):
+        given = os.environ["CONTRACTS_ROOT"]  # the option wins over the environment
+        where = f"CONTRACTS_ROOT={given}"
+    if given:
+        root = (here / given).resolve()
+        if not (root / "contracts").is_dir():
+            from .errors import NO_CONTRACTS
+
+            raise pytest.UsageError(NO_CONTRACTS.format(where=where))
+    else:
+        root = find_root(config.rootpath)
+        if not (root / "contracts").is_dir() and (PACKAGED / "contracts").is_dir():
+            root = PACKAGED  # a consumer's repository: the contracts the package ships
+    live = bool(config.getoption("contracts_live"))
+    scratch_option = config.getoption("contracts_scratch")
+    scratch = None
+    if scratch_option:
+        if not live:
+            raise pytest.UsageError(SCRATCH_NEEDS_LIVE)
+        folder = (here / scratch_option).resolve()
+        if folder == (root / "cassettes").resolve():
+            raise pytest.UsageError(SCRATCH_IS_CASSETTES.format(scratch=scratch_option))
+        from .live.forward import Scratch
+
+        scratch = Scratch(folder)
+    record = config.getoption("contracts_record_mode") == "new"
+    if record and live:
+        raise pytest.UsageError(RECORD_IS_NOT_LIVE)
+    given_cassettes = config.getoption("contracts_cassettes")
+    if given_cassettes:
+        cassettes = (here / given_cassettes).resolve()
+    else:
+        cassettes = (config.rootpath / "tests" / "cassettes").resolve()
+    if cassettes.is_relative_to((root / "cassettes").resolve()):
+        shown = given_cassettes or str(cassettes)
+        raise pytest.UsageError(CASSETTES_ARE_CONTRACTS.format(folder=shown))
+    if record:
+        from .live.forward import Scratch
+
+        scratch = Scratch(cassettes, RECORD_SOURCE, consumer=True)
+    strict_age = bool(config.getoption("strict_age"))
+    return Settings(root, live, scratch, cassettes, record, strict_age)
 
 
 def wiring(request: pytest.FixtureRequest) -> Wiring:
@@ -110,8 +194,16 @@ def _started(request: pytest.FixtureRequest) -> Wiring:
         return Wiring(None, forwarder)
     from .replay.playback import Replayer, candidates
 
-    found = candidates(chosen, selections)
+    found = candidates(chosen, selections, settings.cassettes, missing_ok=settings.record)
+    replayed = request.config.stash.setdefault(REPLAYED, {})
+    replayed.update((c.payload.cassette, c.payload.endpoint) for c in found)
     named = _scenario(request)
+    if named is None and settings.record:
+        from .live.forward import Forwarder
+
+        names = [s.endpoint for s in selections]
+        forwarder = Forwarder(chosen, names, os.environ, settings.scratch, request.node.nodeid)
+        return Wiring(Replayer(found), forwarder)  # a key is needed only once a request misses
     if named is None:
         return Wiring(Replayer(found), None)
     from .replay.scenarios import scenario
@@ -170,10 +262,44 @@ def transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTransport
     from .replay.transports import ReplayTransport
 
     if exchange.forwarder is not None:
-        return LiveTransport(exchange.forwarder)
+        replay = ReplayTransport(exchange.replayer) if exchange.replayer is not None else None
+        return LiveTransport(exchange.forwarder, replay=replay)
     assert exchange.replayer is not None
     if exchange.scenario is None:
         return ReplayTransport(exchange.replayer)
     providers = dict.fromkeys(e.provider for e in exchange.endpoints.values())
     alterations = exchange.scenario.alterations(providers)
     return ReplayTransport(exchange.replayer, alterations, exchange.endpoints)
+
+
+def stale(config: pytest.Config) -> list[str]:
+    """A warning for each cassette replayed this session that is older than its provider's
+    `max_age` (`provider.yaml`)."""
+    settings = config.stash.get(SETTINGS, None)
+    replayed = config.stash.get(REPLAYED, {})
+    if settings is None or not replayed:
+        return []
+    from datetime import UTC, datetime
+
+    from .cassettes.age import RECORD_AGAIN as RECORD_WITH_CONTRACTS
+    from .cassettes.age import too_old
+    from .project import project
+    from .replay.playback import provenance
+
+    registry, now = project(settings.root).registry, datetime.now(UTC)
+    found = []
+    for path, endpoint_id in sorted(replayed.items()):
+        endpoint = registry.endpoint(endpoint_id)
+        provider = registry.provider(endpoint.provider)
+        if provider.max_age is None:
+            continue
+        own = settings.cassettes is not None and path.is_relative_to(settings.cassettes)
+        fix = (
+            RECORD_AGAIN
+            if own
+            else RECORD_WITH_CONTRACTS.format(provider=provider.name, endpoint=endpoint.name)
+        )
+        warning = too_old(path, provenance(path), provider, now, fix)
+        if warning is not None:
+            found.append(warning)
+    return found

@@ -43,7 +43,7 @@ UNREPEATABLE = (
 class Learning:
     """One `--contracts-learn` run: the consumer as it was, and what each test showed."""
 
-    workspace: Project
+    project: Project
     existing: Consumer
     path: Path
     budget: Budget
@@ -51,15 +51,15 @@ class Learning:
     summary: str = ""  # the line `finish` wrote
 
     @classmethod
-    def start(cls, workspace: Project, name: str, limit: int, live: bool = False) -> Learning:
+    def start(cls, project: Project, name: str, limit: int, live: bool = False) -> Learning:
         """Read the consumer file now (when there is one), so a broken file stops the run early."""
         if live:
             raise InputError(NEEDS_REPLAY)
         if limit < 1:
             raise InputError(BAD_LIMIT.format(value=limit))
-        path = consumer_file(workspace.contracts, name)
-        existing = load(workspace.contracts, name) if path.is_file() else Consumer(name, {}, path)
-        return cls(workspace, existing, path, Budget(limit))
+        path = consumer_file(project.contracts, name)
+        existing = load(project.contracts, name) if path.is_file() else Consumer(name, {}, path)
+        return cls(project, existing, path, Budget(limit))
 
     def replayed(
         self, test: str, replayer: Replayer | None, passes: Callable[[], bool]
@@ -92,7 +92,7 @@ class Learning:
         self, test: str, answered: Sequence[Recording], run: Callable[[Rewrite], bool]
     ) -> str:
         """Learn from one passing test; the progress line to show."""
-        lesson = learn(test, answered, self.workspace.registry.endpoint, run, self.budget)
+        lesson = learn(test, answered, self.project.registry.endpoint, run, self.budget)
         self.lessons.append(lesson)
         reads = f"{len(lesson.paths)} read: {', '.join(lesson.paths)}" if lesson.paths else "0 read"
         if not lesson.complete:

@@ -14,7 +14,7 @@ An alteration is written `ACTION[:ARG][@ENDPOINT][*N]`:
     echo:HEADER         send the request's HEADER back, in a response header and in the body
 
 `@ENDPOINT` (`openrouter` or `openrouter/chat_completions`) limits it to those requests;
-`*N` to the first N of them, after which the server answers normally ("N failures, then
+`*N` to the first N of them (the two suffixes in either order), after which the server answers normally ("N failures, then
 success"). Paths are dotted, with `[]` for every element and `[N]` for one element, the
 syntax of the contracts' `volatile` lists. Body alterations apply to a JSON body and to
 every JSON data event of a stream.
@@ -58,6 +58,7 @@ BAD_ALTERATION = "--alter {spec!r}: {problem}; write one of {help}"
 MAX_SECONDS = 3600.0  # a Retry-After or a delay per chunk; longer is a hang (use `hang`)
 
 _TIMES = re.compile(r"\*(\d+)$")
+_BAD_TIMES = re.compile(r"\*[-+]?[\d.]*$")  # what is left of a second or a negative `*N`
 _SCOPE = re.compile(r"@([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)$")
 
 
@@ -124,13 +125,21 @@ def parse(spec: str) -> Alteration:
         return InputError(BAD_ALTERATION.format(spec=spec, problem=problem, help=ALTER_HELP))
 
     rest = spec.strip()
-    times = scope = None
-    if match := _TIMES.search(rest):
-        times, rest = int(match.group(1)), rest[: match.start()]
-        if times < 1:
-            raise fail("*TIMES must be at least 1")
-    if match := _SCOPE.search(rest):
-        scope, rest = match.group(1), rest[: match.start()]
+    times: int | None = None
+    scope: str | None = None
+    while True:  # `@TARGET` and `*TIMES`, each at most once, in either order
+        if (found := _TIMES.search(rest)) and times is None:
+            times, rest = int(found.group(1)), rest[: found.start()]
+            if times < 1:
+                raise fail("*TIMES must be at least 1")
+        elif (found := _SCOPE.search(rest)) and scope is None:
+            scope, rest = found.group(1), rest[: found.start()]
+        else:
+            break
+    if _BAD_TIMES.search(rest):
+        raise fail("*TIMES is a whole number, at least 1, given once")
+    if found := _SCOPE.search(rest):
+        raise fail(f"two targets, @{found.group(1)} and @{scope}; give one @PROVIDER[/ENDPOINT]")
     action, _, arg = rest.partition(":")
     common: dict[str, Any] = {"scope": scope, "times": times, "spec": spec}
     if action in ("drop", "retype", "add"):

@@ -23,16 +23,32 @@ import orjson
 
 from ..contract.registry import Endpoint
 from ..errors import InputError
+from ..files import MAX_INPUT, MiB
 from .alterations import Alteration
 from .altered import altered
 from .faults import Canned
 from .playback import Recording
 
-__all__ = ["BACKLOG", "NO_CASSETTE", "NO_ROUTE", "Answering", "Exchange", "Handler", "Listening"]
+__all__ = [
+    "BACKLOG",
+    "BAD_LENGTH",
+    "MAX_BODY",
+    "NO_CASSETTE",
+    "NO_ROUTE",
+    "TOO_LARGE",
+    "Answering",
+    "Exchange",
+    "Handler",
+    "Listening",
+]
 
 BACKLOG = 128  # connections waiting to be accepted; the standard library's 5 refuses bursts
 NO_ROUTE = "no cassette answers {method} {path}; this server replays: {known}"
 NO_CASSETTE = "{endpoint} has no cassette to replay; record it with `contracts record {provider}`"
+
+MAX_BODY = MAX_INPUT  # a request body larger than any body the project reads is refused unread
+BAD_LENGTH = "Content-Length {value!r} is not a number of bytes; send the body's length"
+TOO_LARGE = "a request body of {length} bytes is over the replay server's limit of {limit}"
 
 Headers = Sequence[tuple[str, str]]
 
@@ -97,7 +113,17 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         replay = self.server.replay
         path = urlsplit(self.path).path
-        raw = self._read_body()
+        refusal = self._length_refusal()
+        if refusal is not None:
+            # The body is left unread, so the connection closes rather than reading the
+            # rest of it as the next request.
+            status, message = refusal
+            self.close_connection = True
+            replay.record(Exchange(self.command, path, None, None, status, ()))
+            self._refuse(status, message, "invalid_request_error")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
         request_headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             chosen = replay.choose(self.command, self.path, raw, request_headers)
@@ -153,9 +179,14 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- writing answers --------------------------------------------------------------------
 
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    def _length_refusal(self) -> tuple[int, str] | None:
+        """Why the request's Content-Length cannot be read (400) or will not be (413)."""
+        value = (self.headers.get("Content-Length") or "0").strip()
+        if not (value.isascii() and value.isdigit()):
+            return 400, BAD_LENGTH.format(value=value)
+        if int(value) > MAX_BODY:
+            return 413, TOO_LARGE.format(length=int(value), limit=f"{MAX_BODY // MiB} MiB")
+        return None
 
     def _send(self, status: int, reason: str, headers: Headers, payload: bytes) -> None:
         self.send_response(status, reason or None)

@@ -20,7 +20,7 @@ import functools
 import importlib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Self
 
 from ..contract.registry import Endpoint
 from .alterations import Alteration, Counter
@@ -32,6 +32,7 @@ from .state import paged
 __all__ = [
     "LIBRARIES",
     "AsyncReplayTransport",
+    "Closing",
     "Library",
     "ReplayTransport",
     "library",
@@ -113,7 +114,30 @@ def to_response(recording: Recording | Canned, lib: Library = "httpx") -> Any:
     )
 
 
-class ReplayTransport:
+class Closing:
+    """What a transport's clients do on leaving a `with` or `async with` block: `close()` or
+    `aclose()`, which release nothing unless the transport says otherwise."""
+
+    def close(self) -> None:
+        """Nothing to release here."""
+
+    async def aclose(self) -> None:
+        """Nothing to release here."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class ReplayTransport(Closing):
     """Answers from the cassettes of the replayed endpoints; sends nothing anywhere.
 
     One object serves `httpx.Client`, `httpx.AsyncClient`, `httpx2.Client` and
@@ -176,24 +200,6 @@ class ReplayTransport:
         endpoint = self.endpoints[recording.endpoint]
         canned = error_answer(endpoint, pool, int(fault.value), fault.seconds, str(fault))
         return to_response(canned, lib)
-
-    def close(self) -> None:
-        """Nothing to release: no connection is ever opened."""
-
-    async def aclose(self) -> None:
-        """Nothing to release: no connection is ever opened."""
-
-    def __enter__(self) -> ReplayTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> ReplayTransport:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
 
 # The same class: it serves async clients too. The name stays for code written before.

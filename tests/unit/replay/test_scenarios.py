@@ -136,7 +136,7 @@ def test_unknown(contracts_transport):
     pass
 """
     )
-    result = pytester.runpytest(*QUIET, "--contracts-root", str(REPO))
+    result = pytester.runpytest(*QUIET, f"--contracts-root={REPO}")
     result.assert_outcomes(passed=1, errors=1)  # the unknown name fails the fixture
     result.stdout.fnmatch_lines(
         ["*scenario 'flaky': there is no such scenario; the scenarios are:*"]

@@ -66,6 +66,8 @@ def _describe(row: dict[str, Any]) -> str:
     old = f", {age} days old" if age is not None else ""
     if prov.get("recorded_live"):
         origin = f"recorded live {prov.get('recorded_at', '?')}"
+    elif prov.get("recorded_from"):
+        origin = f"not live: recorded from {prov['recorded_from']} {prov.get('recorded_at', '?')}"
     else:
         source = str(prov.get("source", "an unknown source")).split(" (")[0]
         origin = f"not live: built from {source}"

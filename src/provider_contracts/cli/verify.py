@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..project import Project
-from ._live import network_options, policy_from, verify_live_command
+from ._live import LiveOptions, network_options, verify_live_command
 from ._options import consumer_option, format_option, report_option, write_reports
 
 EXAMPLES = """
@@ -46,12 +46,7 @@ def command(
     everything: bool,
     live: bool,
     scratch: str | None,
-    base_urls: tuple[str, ...],
-    retries: int,
-    backoff: float,
-    max_wait: float,
-    timeout: float,
-    deadline: float,
+    live_options: LiveOptions,
     consumer: str | None,
     fmt: str,
     reports: list[tuple[str, object]],
@@ -66,8 +61,9 @@ def command(
         raise click.UsageError("name a provider (e.g. `contracts verify openrouter`) or pass --all")
     if names and everything:
         raise click.UsageError("pass provider names or --all, not both")
-    if not live and (scratch or base_urls):
-        raise click.UsageError("--scratch and --base-url apply to live runs; add --live")
+    given = (("--scratch",) if scratch else ()) + live_options.given
+    if not live and given:
+        raise click.UsageError(f"{', '.join(given)}: for live runs only; add --live")
     from ..reports import RENDERERS
     from ..verify.offline import verify_offline
 
@@ -79,8 +75,7 @@ def command(
         reader = load(project.contracts, consumer, registry)
     endpoints = registry.endpoints() if everything else registry.select(names)
     if live:
-        policy = policy_from(retries, backoff, max_wait, timeout, deadline)
-        result = verify_live_command(project, endpoints, scratch, base_urls, policy)
+        result = verify_live_command(project, endpoints, scratch, live_options)
     else:
         result = verify_offline(endpoints, project.cassettes, project.contracts)
     write_reports(

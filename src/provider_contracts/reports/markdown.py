@@ -96,6 +96,8 @@ def _drift_counts(endpoint: EndpointResult) -> str:
 def _provenance(provenance: Mapping[str, Any]) -> str:
     if provenance.get("recorded_live"):
         return f"recorded live {provenance.get('recorded_at', '')}".strip()
+    if provenance.get("recorded_from"):
+        return f"not live: recorded from {provenance['recorded_from']}"
     source = provenance.get("source")
     return f"from {str(source).split(' (')[0]}" if source else ""
 

@@ -46,7 +46,9 @@ def _summary(endpoint: EndpointResult) -> str:
         parts.append(_count(len(endpoint.violations), "violation"))
     live = endpoint.provenance.get("recorded_live")
     source = endpoint.provenance.get("recorded_at") if live else endpoint.provenance.get("source")
-    if isinstance(source, str):
+    if elsewhere := endpoint.provenance.get("recorded_from"):
+        parts.append(f"not live, recorded from {elsewhere} (--base-url)")
+    elif isinstance(source, str):
         source = source.split(" (")[0]
         parts.append(f"{'recorded live' if live else 'not live, built from'} {source}")
     return ", ".join(parts)

@@ -83,6 +83,8 @@ class VerifyResult:
     finished_at: datetime
     mode: Literal["offline", "live"]
     endpoints: tuple[EndpointResult, ...]
+    # live: {provider: URL} called instead of its manifest's base_url (`--base-url`)
+    base_urls: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:

@@ -84,11 +84,20 @@ def command(
         (project.contracts, project.cassettes),
     )
     click.echo(RENDERERS[fmt](result), nl=False)
-    if reader is None:
-        click.get_current_context().exit(result.exit_code)
-    from ..verify.consumer import judge
+    code = result.exit_code
+    if reader is not None:
+        from ..verify.consumer import judge
 
-    judged = judge(result, reader)
-    if fmt == "text":
-        click.echo(judged.render(), nl=False)
-    click.get_current_context().exit(judged.exit_code)
+        judged = judge(result, reader)
+        if fmt == "text":
+            click.echo(judged.render(), nl=False)
+        code = judged.exit_code
+    missing = [e.note for e in result.endpoints if e.outcome == "missing"]
+    if code == 2 and missing:
+        from ..errors import InputError
+        from ..words import count
+
+        others = len(missing) - 1
+        more = f" (and {count(others, 'other cassette')} missing)" if others else ""
+        raise InputError(f"{missing[0]}{more}")
+    click.get_current_context().exit(code)

@@ -36,7 +36,9 @@ def render_finding(finding: Finding) -> str:
 
 
 def _summary(endpoint: EndpointResult) -> str:
-    if endpoint.outcome in ("missing", "unverified"):
+    if endpoint.outcome == "missing":
+        return "no cassette"
+    if endpoint.outcome == "unverified":
         return "not verified"
     parts = [_count(len(endpoint.interactions), "interaction")]
     errors = sum(i.branch == "error" and i.status < 300 for i in endpoint.interactions)

@@ -630,6 +630,28 @@ def test_the_console_script_maps_errors_to_exit_codes(sample: Path) -> None:
     assert proc.stderr.startswith("error: unknown provider 'nope'")
 
 
+MAIN = "from provider_contracts.cli import main; main()"
+
+
+@pytest.mark.parametrize("command", [["list"], ["verify", "acme"]], ids=["list", "verify"])
+def test_a_reader_that_closed_the_pipe_ends_the_command_quietly_with_0(
+    sample: Path, command: list[str]
+) -> None:
+    """`contracts list | head -1`: the reader is gone before the output is written."""
+    import subprocess
+    import sys
+
+    with subprocess.Popen(
+        [sys.executable, "-c", MAIN, "--root", str(sample), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        errors = proc.stderr.read()
+    assert (proc.returncode, errors) == (0, b"")
+
+
 @pytest.mark.parametrize("redirect", ["pipe", "file"])
 def test_a_report_to_dev_stdout_is_written_through_beside_the_output(
     sample: Path, tmp_path: Path, redirect: str

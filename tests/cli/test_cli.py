@@ -166,6 +166,8 @@ def test_lint_exits_1_and_lists_problems(run: Run, sample: Path) -> None:
     result = run("lint", "--format", "json")
     assert result.exit_code == 1
     assert "has no cassette" in json.loads(result.output)["findings"][0]["message"]
+    text = run("lint")
+    assert text.stdout.splitlines()[-1] == "2 providers, 3 endpoints: 1 problem"
 
 
 def test_list_shows_age_and_provenance(run: Run) -> None:

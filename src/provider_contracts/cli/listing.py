@@ -9,6 +9,7 @@ import click
 import orjson
 
 from ..project import Project
+from ..words import count
 from ._options import format_option
 
 
@@ -71,8 +72,7 @@ def _describe(row: dict[str, Any]) -> str:
     else:
         source = str(prov.get("source", "an unknown source")).split(" (")[0]
         origin = f"not live: built from {source}"
-    count = row["interactions"]
-    return f"{count} interaction{'s' * (count != 1)}{old}, {origin}"
+    return f"{count(row['interactions'], 'interaction')}{old}, {origin}"
 
 
 def _age_days(provenance: dict[str, Any]) -> int | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..project import Project
+from ..words import count
 from ._live import LiveOptions, base_urls_for, network_options
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def command(
     ]
     if broken:
         click.echo(
-            f"{len(broken)} endpoint{'s' * (len(broken) != 1)} answered against the "
+            f"{count(len(broken), 'endpoint')} answered against the "
             "contract or drifted in a breaking way: review before committing"
         )
     click.get_current_context().exit(1 if broken else 0)
@@ -157,7 +158,7 @@ def _dry_run(probes: list[Probe], var: str) -> None:
         )
     state = "is set" if os.environ.get(var) else "is not set: export it before recording"
     click.echo(
-        f"{len(probes)} calls, estimated cost {_usd(total)}; none made (--dry-run); {var} {state}"
+        f"{count(len(probes), 'call')}, estimated cost {_usd(total)}; none made (--dry-run); {var} {state}"
     )
 
 

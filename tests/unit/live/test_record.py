@@ -244,6 +244,11 @@ def test_dry_run_lists_the_calls_and_their_cost_and_makes_none(
     )
 
 
+def test_a_dry_run_of_one_call_counts_it_in_the_singular(root: Path, server: ReplayServer) -> None:
+    result = record(root, server, "--dry-run", "--endpoint", "models", env={})
+    assert result.stdout.splitlines()[-1].startswith("1 call, estimated cost ")
+
+
 def test_dry_run_shows_the_ids_a_call_needs(root: Path, server: ReplayServer) -> None:
     result = record(root, server, "--dry-run", "--endpoint", "event_retrieve", provider="stripe")
     assert "(id from events_list)" in result.stdout

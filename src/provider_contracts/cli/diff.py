@@ -23,8 +23,8 @@ Examples:
   contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json
   contracts diff old.json new.json --contract openrouter/models
   contracts diff before.txt after.txt --contract anthropic/messages_stream
-  contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json \
-      --as-alterations | sed 's/^/--alter=/' | xargs -d '\n' contracts serve openrouter
+  contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json \\
+      --as-alterations | sed 's/^/--alter=/' | xargs -d '\\n' contracts serve openrouter
 \b
 OLD and NEW are cassettes or response bodies (JSON, or a raw text/event-stream).
 Without --contract, two cassettes under .../PROVIDER/ENDPOINT.json are read against

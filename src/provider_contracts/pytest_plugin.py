@@ -421,9 +421,7 @@ def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter
     except ImportError:
         respx = None  # type: ignore[assignment]
     if respx is None:  # failed outside the except: one line, no chained traceback
-        pytest.fail(
-            "contracts_respx needs respx: pip install 'provider-contracts[respx]'", pytrace=False
-        )
+        pytest.fail("contracts_respx needs respx: pip install 'provider-contracts[respx]'", False)
 
     from .replay.transports import to_response
 

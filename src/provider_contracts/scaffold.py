@@ -57,6 +57,10 @@ BAD_BASE_URL = (
 )
 BAD_KEY_ENV = "{value!r} is not an UPPER_SNAKE environment variable name; use e.g. TOGETHER_API_KEY"
 BAD_AUTH_HEADER = "{value!r} is not an HTTP header name; use e.g. Authorization or x-api-key"
+CLEARTEXT_BASE_URL = (
+    "{value!r} is http:// to another machine, so the key would travel in cleartext; "
+    "use https://, or http:// only to 127.0.0.1, localhost or [::1]"
+)
 BAD_AUTH_SCHEME = (
     '{value!r} is not an auth scheme: one word such as Bearer, or "" to send the bare key'
 )
@@ -90,6 +94,8 @@ def check_base_url(value: str) -> str | None:
         valid = False
     if not valid or any(c.isspace() for c in value):
         return BAD_BASE_URL.format(value=value)
+    if value.startswith("http://") and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return CLEARTEXT_BASE_URL.format(value=value)
     return None
 
 

@@ -58,6 +58,14 @@ def test_a_fresh_clean_report_passes(run: Run, report: Path) -> None:
     )
 
 
+def test_the_same_report_given_twice_counts_once(run: Run, report: Path) -> None:
+    other_spelling = report.parent / ".." / report.parent.name / report.name
+    result = run("gate", "--allow-offline", str(report), str(other_spelling), str(report))
+    assert result.exit_code == 0, result.output
+    assert "covered by 1 report (oldest 0m)" in result.output.splitlines()[-1]
+    assert result.output.count("an offline report") == 1
+
+
 def test_a_violation_blocks_with_exit_1_and_says_what_to_do(
     run: Run, sample: Path, tmp_path: Path
 ) -> None:

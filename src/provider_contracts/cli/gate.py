@@ -94,7 +94,8 @@ def command(
     endpoints = project.registry.endpoint_ids()
     if not endpoints:
         raise InputError(NO_ENDPOINTS.format(where=display(project.contracts)))
-    read = [read_report(Path(path)) for path in reports]
+    unique = {Path(path).resolve(): Path(path) for path in reversed(reports)}  # a file once
+    read = [read_report(path) for path in reversed(unique.values())]
     now = datetime.now(UTC)
     waivers_file = Path(waivers_path) if waivers_path else project.contracts / "waivers.yaml"
     waivers = (

@@ -179,6 +179,24 @@ def test_list_shows_age_and_provenance(run: Run) -> None:
     assert "not live, built from tests/data/sample" in run("verify", "acme").output
 
 
+def test_list_says_a_recording_from_another_base_url_is_not_live(run: Run, sample: Path) -> None:
+    path = sample / "cassettes" / "acme" / "chat.json"
+    doc = json.loads(path.read_text())
+    doc["provenance"] = {
+        "recorded_live": False,
+        "recorded_at": "2026-12-01T03:17:00Z",
+        "recorded_from": "http://127.0.0.1:8000/v1",
+    }
+    path.write_text(json.dumps(doc))
+    first = run("list", "acme").output.splitlines()[0]
+    assert "not live: recorded from http://127.0.0.1:8000/v1 2026-12-01T03:17:00Z" in first
+    assert "recorded live" not in first
+    assert (
+        "not live, recorded from http://127.0.0.1:8000/v1 (--base-url)"
+        in run("verify", "acme").output
+    )
+
+
 def test_list_in_json(run: Run, sample: Path) -> None:
     (sample / "cassettes" / "beta" / "messages_stream.json").unlink()
     rows = json.loads(run("list", "--format", "json").output)

@@ -29,7 +29,7 @@ import orjson
 import respx
 
 from provider_contracts.cassettes import cassette as cassettes
-from provider_contracts.project import workspace
+from provider_contracts.project import project
 from provider_contracts.replay.playback import Replayer, Selection, candidates
 from provider_contracts.replay.transports import ReplayTransport
 
@@ -84,7 +84,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         build_project(root)
-        ws = workspace(root)
+        ws = project(root)
         cases = [
             ("openrouter/models", "GET", f"{BASE}/models", None, 60),
             (

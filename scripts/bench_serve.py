@@ -11,6 +11,11 @@ Per request, over loopback with one keep-alive httpx client:
 
 for the 1.5 MB `/models` body, a small chat completion and a streamed one.
 
+Under load. `contracts serve` in its own process, 50 clients at once, each opening a fresh
+connection per request (a small chat completion): p50, p99 and connections refused,
+against the same load on the floor server with the same backlog. Target: p99 within 5x
+p50, and none refused (the standard library's backlog of 5 refuses such bursts).
+
 Recording. `record_provider` for all six OpenRouter endpoints against the replay server
 (calls, scrubbing, validation, drift against the committed cassettes, nothing written),
 against the floor of what any recorder does: the same six requests with a plain httpx
@@ -24,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import http.client
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -55,6 +62,9 @@ CHAT = {
     "max_tokens": 1,
 }
 LIMITS = {"models": 1.5, "chat": 2.0, "stream": 2.0, "record": 10.0}
+CLIENTS = 50
+TAIL_LIMIT = 5.0  # p99 / p50 under load
+CONTRACTS = str(Path(sys.executable).with_name("contracts"))
 
 
 def build(root: Path) -> Path:
@@ -102,6 +112,90 @@ class _Floor(BaseHTTPRequestHandler):
     do_POST = do_GET
 
 
+def load(host: str, port: int, path: str, body: bytes, per_client: int) -> tuple[list[float], int]:
+    """`CLIENTS` threads, each sending `per_client` requests on a fresh connection each;
+    the latencies of those answered, and how many connections were refused or reset."""
+    latencies: list[float] = []
+    refused = 0
+    lock = threading.Lock()
+    start = threading.Barrier(CLIENTS)
+    headers = {"Content-Type": "application/json", "Connection": "close"}
+
+    def client() -> None:
+        nonlocal refused
+        start.wait()
+        for _ in range(per_client):
+            began = time.perf_counter()
+            try:
+                connection = http.client.HTTPConnection(host, port, timeout=30)
+                connection.request("POST", path, body, headers)
+                connection.getresponse().read()
+                connection.close()
+            except OSError:
+                with lock:
+                    refused += 1
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, refused
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def under_load(root: Path, per_client: int) -> bool:
+    """The concurrent case; True when a target is missed."""
+    process = subprocess.Popen(
+        [CONTRACTS, "--root", str(root), "serve", "openrouter"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(" on ")[1].split()[0]
+        host, port = url.removeprefix("http://").split(":")
+        body = orjson.dumps(CHAT)
+        answer = httpx.post(f"{url}/api/v1/chat/completions", content=body)
+        _Floor.bodies["/chat"] = (answer.content, answer.headers["content-type"])
+        floor = ThreadingHTTPServer(("127.0.0.1", 0), _Floor, bind_and_activate=False)
+        floor.request_queue_size = 128  # as the replay server
+        floor.server_bind()
+        floor.server_activate()
+        threading.Thread(target=floor.serve_forever, daemon=True).start()
+        # Drain the server's log lines, so that a full pipe never stalls it.
+        threading.Thread(target=process.stdout.read, daemon=True).start()
+        rows = {
+            "floor": load("127.0.0.1", floor.server_address[1], "/chat", body, per_client),
+            "serve": load(host, int(port), "/api/v1/chat/completions", body, per_client),
+        }
+        floor.shutdown()
+        floor.server_close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    print(f"under load: {CLIENTS} clients x {per_client} requests, a fresh connection each")
+    missed = False
+    for name, (latencies, refused) in rows.items():
+        p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+        print(
+            f"  {name:<7} p50 {p50 * 1e3:7.2f} ms   p99 {p99 * 1e3:7.2f} ms   "
+            f"p99/p50 {p99 / p50:5.2f}x   refused {refused}"
+        )
+        if name == "serve":
+            missed = p99 > TAIL_LIMIT * p50 or refused > 0
+    print(f"  target: serve p99 within {TAIL_LIMIT}x p50, none refused")
+    return missed
+
+
 def timed(func: Callable[[], Any], repeat: int) -> float:
     """The median time of `repeat` runs."""
     times = []
@@ -117,10 +211,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30, help="requests per measurement")
     parser.add_argument("--runs", type=int, default=11, help="alternated batches per body")
     parser.add_argument("--check", action="store_true", help="exit 1 above a ratio's limit")
+    parser.add_argument(
+        "--load", type=int, default=20, help="requests per client in the concurrent case"
+    )
     args = parser.parse_args()
     failed = False
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         root = build(Path(tmp) / "project")
+        failed |= under_load(root, args.load)
         registry = Registry.load(root / "contracts")
         provider = registry.provider("openrouter")
         replay = ReplayServer([provider], root / "cassettes")

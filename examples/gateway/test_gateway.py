@@ -9,9 +9,10 @@ providers (keys from OPENROUTER_API_KEY and STRIPE_API_KEY).
 from __future__ import annotations
 
 import httpx
+import openai
 import pytest
 import stripe
-from gateway import ProviderError, buy_credits, complete
+from gateway import ProviderError, ask, buy_credits, complete, stream
 
 from provider_contracts import assert_contract
 
@@ -79,6 +80,55 @@ def test_complete_raises_when_credits_run_out(contracts_transport: httpx.BaseTra
         pytest.raises(ProviderError, match=r"^402: "),
     ):
         complete(client, "Say OK")
+
+
+def sdk(contracts_httpx2: object) -> openai.OpenAI:
+    # openai 3.x builds on httpx2; the plugin's transport serves it as it serves httpx.
+    return openai.OpenAI(
+        base_url=OPENROUTER,
+        api_key="test",
+        max_retries=0,
+        http_client=contracts_httpx2.Client(),  # type: ignore[attr-defined]
+    )
+
+
+@pytest.mark.contract(
+    "openrouter/chat_completions", interaction="a plain answer; usage without cost"
+)
+def test_ask_returns_the_answer_through_the_sdk(contracts_httpx2: object) -> None:
+    content, total_tokens = ask(sdk(contracts_httpx2), "What is the capital of France?")
+    assert content and total_tokens > 0
+
+
+@pytest.mark.contract("openrouter/chat_completions", interaction="an upstream error under HTTP 200")
+def test_ask_raises_on_an_error_the_sdk_parsed_as_a_success(contracts_httpx2: object) -> None:
+    with pytest.raises(ProviderError, match=r"^200: "):
+        ask(sdk(contracts_httpx2), "Say OK")
+
+
+@pytest.mark.contract("openrouter/chat_completions_stream", interaction=0)
+def test_stream_joins_the_streamed_answer(contracts_httpx2: object) -> None:
+    assert stream(sdk(contracts_httpx2), "Say OK")
+
+
+@pytest.mark.contract(
+    "openrouter/chat_completions_stream",
+    interaction="an upstream error mid-stream: error chunk with finish_reason error",
+)
+def test_stream_raises_the_providers_code_from_a_mid_stream_error_chunk(
+    contracts_httpx2: object,
+) -> None:
+    with pytest.raises(ProviderError, match=r"^429: Rate limit exceeded$") as caught:
+        stream(sdk(contracts_httpx2), "Say OK")
+    assert caught.value.partial == "Hello"
+
+
+@pytest.mark.contract("openrouter/chat_completions", scenario="rate-limited-then-fine")
+def test_ask_surfaces_a_rate_limit_then_succeeds(contracts_httpx2: object) -> None:
+    client = sdk(contracts_httpx2)
+    with pytest.raises(openai.RateLimitError):
+        ask(client, "Say OK")
+    assert ask(client, "Say OK")[1] > 0
 
 
 # stripe's HTTPXClient hands httpx its form body as `data=str`, which httpx deprecates.

@@ -38,8 +38,8 @@ NOT_A_RESPONSE = (
 class ContractValidator:
     """Checks responses against the contracts of one project (`contracts/` under `root`)."""
 
-    def __init__(self, workspace: Project) -> None:
-        self.workspace = workspace
+    def __init__(self, project: Project) -> None:
+        self.project = project
 
     def check(self, response: Any, endpoint: str, status: int | None = None) -> BodyResult:
         """Every violation of the response, as data; raises nothing for a broken response."""
@@ -47,7 +47,7 @@ class ContractValidator:
             validate_response,  # here: the plugin loads this module at start-up
         )
 
-        contract = self.workspace.registry.endpoint(endpoint)
+        contract = self.project.registry.endpoint(endpoint)
         found_status, body, headers = _parts(response)
         return validate_response(
             contract, found_status if status is None else status, body, headers

@@ -41,7 +41,7 @@ NOT_JSON = "{where}: not valid JSON ({detail}); {fix}"
 NOT_YAML = "{where}: not valid YAML ({detail}); fix the syntax at that line"
 NO_CONTRACTS = (
     "{where}: no contracts/ folder here; run from the folder that holds contracts/ and "
-    "cassettes/, or name it (--root DIR, --contracts-root DIR or CONTRACTS_ROOT)"
+    "cassettes/, or name it (--root DIR, --contracts-root=DIR or CONTRACTS_ROOT)"
 )
 UNREADABLE = "{where}: cannot read ({detail}); check the path and its permissions"
 EMPTY_FILE = "{where}: the file is empty; {fix}"

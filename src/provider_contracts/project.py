@@ -16,11 +16,24 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .contract.registry import Registry, find_root
+from .contract.registry import Registry
 from .errors import NO_CONTRACTS, ContractError
 from .files import display
 
-__all__ = ["Project", "configure", "current", "project", "unconfigure"]
+__all__ = ["PACKAGED", "Project", "configure", "current", "find_root", "project", "unconfigure"]
+
+# The contracts and cassettes shipped inside the package (copies in a wheel; links to the
+# repository's folders in a checkout): what a gateway that pip-installs it replays.
+PACKAGED = Path(__file__).resolve().parent / "data"
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds a `contracts/` folder (else `start`)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "contracts").is_dir():
+            return folder
+    return start
 
 
 @dataclass(slots=True)

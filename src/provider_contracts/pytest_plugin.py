@@ -22,6 +22,15 @@ differed; nothing is ever sent.
 its contract, and with `--contracts-scratch DIR` writes the answers there as cassettes.
 `CONTRACTS_BASE_URL_<PROVIDER>` points a provider at another base URL.
 
+`pytest --contracts-record-mode=new` (pytest-recording's mode of that name; `none`, the
+default, fails a test on a request no recording answers) sends such a request to the
+provider instead (key from the environment; a missing key skips the test), scrubs the
+answer, checks it against its contract, and adds it to the consumer's own cassettes
+(`--contracts-cassettes DIR`, default `tests/cassettes/` under the rootdir; never the
+contracts' `cassettes/`), which every later run replays after the contracts' own. A
+cassette replayed that is older than its provider's `max_age` (`provider.yaml`) is named
+at the end of the session; `--strict-age` fails the session for it.
+
 `pytest --contracts-learn=NAME` runs each passing `contract` test again on its answers
 changed one path at a time, and merges the paths whose change fails it into
 `contracts/consumers/NAME.yaml` (`provider_contracts.consumers`).
@@ -30,15 +39,22 @@ changed one path at a time, and merges the paths whose change fails it into
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-# Only pytest and the standard library at import: pytest loads this module before
+from .pytest_wiring import (
+    SETTINGS,
+    STALE_HEAD,
+    WIRING,
+    settings,
+    stale,
+    transport,
+    wiring,
+)
+
+# Only pytest and the standard library at import (pytest_wiring too): pytest loads this module before
 # anything else, coverage included; the package's own modules come in when first used.
 if TYPE_CHECKING:
     import httpx
@@ -46,55 +62,23 @@ if TYPE_CHECKING:
 
     from .assertions import ContractValidator
     from .consumers.session import Learning
-    from .live.forward import Forwarder, Scratch
     from .live.transports import LiveTransport
-    from .replay.playback import Replayer, Selection
     from .replay.transports import ReplayTransport
 
-MARKER = "contract"
 MARKER_HELP = (
-    'contract("PROVIDER/ENDPOINT", ..., interaction=None): the provider endpoints the test '
-    "talks to; the contracts_* fixtures replay their cassettes (or, with --contracts-live, "
-    "call the providers). interaction= picks one recorded interaction by name or index."
-)
-NO_MARKER = (
-    "{fixture} needs the endpoints the test talks to: add "
-    '@pytest.mark.contract("PROVIDER/ENDPOINT") (`contracts list` shows them)'
-)
-BAD_MARKER = (
-    "@pytest.mark.contract{args}: {problem}; write "
-    '@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=NAME_OR_INDEX)'
-)
-SCRATCH_NEEDS_LIVE = (
-    "--contracts-scratch: only live answers are written; add --contracts-live, or drop it"
-)
-SCRATCH_IS_CASSETTES = (
-    "--contracts-scratch {scratch}: that is the committed cassettes folder; pass a scratch "
-    "folder (refresh cassettes on purpose with `contracts record`)"
+    'contract("PROVIDER/ENDPOINT", ..., interaction=None, scenario=None): the provider '
+    "endpoints the test talks to; the contracts_* fixtures replay their cassettes (or, with "
+    "--contracts-live, call the providers). interaction= picks one recorded interaction by "
+    "name or index; scenario= names a scenario to survive (`contracts serve --help` lists "
+    "them), replayed in-process."
 )
 RESPX_IS_REPLAY_ONLY = (
     "contracts_respx replays cassettes only; use contracts_transport for --contracts-live"
 )
 UNANSWERED = "{count} request{s} in this test had no recorded answer (nothing was sent):"
+STRICT_AGE = "--strict-age: the session fails for the stale cassettes above"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    root: Path
-    live: bool
-    scratch: Scratch | None
-
-
-@dataclass(slots=True)
-class Exchange:
-    """One test's replayer (or live forwarder), shared by its fixtures and read after it ran."""
-
-    replayer: Replayer | None
-    forwarder: Forwarder | None
-
-
-_SETTINGS = pytest.StashKey[Settings]()
-_EXCHANGE = pytest.StashKey[Exchange]()
 _LEARNING = pytest.StashKey["Learning"]()
 
 
@@ -103,8 +87,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--contracts-root",
         metavar="DIR",
-        help="Folder holding contracts/ and cassettes/ [default: the nearest folder with "
-        "contracts/ at or above rootdir].",
+        help="Folder holding contracts/ and cassettes/; write it --contracts-root=DIR (with a "
+        "space, pytest also takes DIR as its rootdir) [default: $CONTRACTS_ROOT, else the "
+        "nearest folder with contracts/ at or above rootdir].",
     )
     group.addoption(
         "--contracts-live",
@@ -118,6 +103,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="With --contracts-live: write the answers as cassettes under DIR, for "
         "`contracts diff` against the committed ones.",
+    )
+    group.addoption(
+        "--contracts-record-mode",
+        choices=("none", "new"),
+        default="none",
+        help="none: a request no recording answers fails the test [default]. new: it goes "
+        "to the provider (key from the environment), is scrubbed, checked against its "
+        "contract and added to --contracts-cassettes, to be replayed from then on.",
+    )
+    group.addoption(
+        "--contracts-cassettes",
+        metavar="DIR",
+        help="The consumer's own cassettes: replayed after the contracts' own, and where "
+        "--contracts-record-mode=new writes [default: tests/cassettes under rootdir].",
+    )
+    group.addoption(
+        "--strict-age",
+        action="store_true",
+        help="Fail the session when a replayed cassette is older than its provider's max_age "
+        "(provider.yaml); without it, a warning line.",
     )
     group.addoption(
         "--contracts-learn",
@@ -136,33 +141,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    from .contract.registry import find_root
     from .project import configure
 
-    here = config.invocation_params.dir
-    given = config.getoption("contracts_root")
-    if given:
-        root = (here / given).resolve()
-        if not (root / "contracts").is_dir():
-            from .errors import NO_CONTRACTS
-
-            raise pytest.UsageError(NO_CONTRACTS.format(where=f"--contracts-root {given}"))
-    else:
-        root = find_root(config.rootpath)
-    live = bool(config.getoption("contracts_live"))
-    scratch_option = config.getoption("contracts_scratch")
-    scratch = None
-    if scratch_option:
-        if not live:
-            raise pytest.UsageError(SCRATCH_NEEDS_LIVE)
-        folder = (here / scratch_option).resolve()
-        if folder == (root / "cassettes").resolve():
-            raise pytest.UsageError(SCRATCH_IS_CASSETTES.format(scratch=scratch_option))
-        from .live.forward import Scratch
-
-        scratch = Scratch(folder)
-    config.stash[_SETTINGS] = Settings(root, live, scratch)
-    configure(root)
+    chosen = config.stash[SETTINGS] = settings(config)
+    configure(chosen.root)
     if config.getoption("contracts_learn"):
         from .consumers.session import Learning
         from .errors import ContractsError
@@ -170,35 +152,53 @@ def pytest_configure(config: pytest.Config) -> None:
 
         name, limit = config.getoption("contracts_learn"), config.getoption("contracts_learn_max")
         try:
-            config.stash[_LEARNING] = Learning.start(project(root), name, limit, live)
+            config.stash[_LEARNING] = Learning.start(project(chosen.root), name, limit, chosen.live)
         except ContractsError as exc:
             raise pytest.UsageError(str(exc)) from None
+
+
+_STALE = pytest.StashKey[list[str]]()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     learning = session.config.stash.get(_LEARNING, None)
     if learning is not None and exitstatus != pytest.ExitCode.INTERRUPTED:
         learning.finish()  # writes the consumer file; the summary is shown below
+    found = session.config.stash[_STALE] = stale(session.config)
+    settings = session.config.stash.get(SETTINGS, None)
+    if found and settings is not None and settings.strict_age and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    learning = terminalreporter.config.stash.get(_LEARNING, None)
+    config = terminalreporter.config
+    learning = config.stash.get(_LEARNING, None)
     if learning is not None and learning.summary:
         terminalreporter.write_line(learning.summary)
+    found = config.stash.get(_STALE, [])
+    if found:  # once per session, however many tests replayed them
+        count = len(found)
+        terminalreporter.write_line(STALE_HEAD.format(count=count, s="s" * (count != 1)))
+        for line in found:
+            terminalreporter.write_line(f"  {line}")
+        if config.stash[SETTINGS].strict_age:
+            terminalreporter.write_line(STRICT_AGE)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _SETTINGS in config.stash:
+    if SETTINGS in config.stash:
         from .project import unconfigure
 
         unconfigure()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    settings = config.stash.get(_SETTINGS, None)
+    settings = config.stash.get(SETTINGS, None)
     if settings is None or not (settings.live or (settings.root / "contracts").is_dir()):
         return None
     mode = "live" if settings.live else "replay"
+    if settings.record and settings.cassettes is not None:
+        mode += f"; recording new answers into {settings.cassettes}"
     return f"contracts: {settings.root} ({mode})"
 
 
@@ -209,10 +209,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     try:
         outcome = yield
     except Exception:
+        _skip_without_key(item)
         found = _findings(item)
         if found:
             raise pytest.fail.Exception(found, pytrace=False) from None
         raise
+    _skip_without_key(item)
     found = _findings(item)
     if found:
         pytest.fail(found, pytrace=False)
@@ -223,7 +225,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 
 
 def _learn(item: pytest.Item, learning: Learning) -> None:
-    exchange = item.stash.get(_EXCHANGE, None)
+    exchange = item.stash.get(WIRING, None)
     from .assertions import holding_fire
 
     def passes() -> bool:
@@ -244,8 +246,15 @@ def _learn(item: pytest.Item, learning: Learning) -> None:
             reporter.write_line(line)
 
 
+def _skip_without_key(item: pytest.Item) -> None:
+    """Record mode: a request that had to go out without its key skips the test."""
+    exchange = item.stash.get(WIRING, None)
+    if exchange is not None and exchange.forwarder is not None and exchange.forwarder.missing:
+        raise pytest.skip.Exception(exchange.forwarder.missing[0]) from None
+
+
 def _findings(item: pytest.Item) -> str | None:
-    exchange = item.stash.get(_EXCHANGE, None)
+    exchange = item.stash.get(WIRING, None)
     if exchange is None:
         return None
     messages: list[str] = []
@@ -264,101 +273,11 @@ def _findings(item: pytest.Item) -> str | None:
 # --- fixtures ---------------------------------------------------------------------------
 
 
-def _exchange(request: pytest.FixtureRequest) -> Exchange:
-    item: pytest.Item = request.node
-    found = item.stash.get(_EXCHANGE, None)
-    if found is None:
-        found = item.stash[_EXCHANGE] = _start(request)
-    return found
-
-
-def _start(request: pytest.FixtureRequest) -> Exchange:
-    from .errors import ContractsError, MissingCredential
-
-    try:
-        return _started(request)
-    except MissingCredential as exc:
-        skip, message = True, str(exc)
-    except ContractsError as exc:
-        skip, message = False, str(exc)
-    # Outside the `except` blocks, so the report shows the one line and no chained error.
-    if skip:
-        pytest.skip(message)
-    pytest.fail(message, pytrace=False)
-
-
-def _started(request: pytest.FixtureRequest) -> Exchange:
-    settings = request.config.stash[_SETTINGS]
-    selections = _selections(request)
-    from .project import project
-
-    chosen = project(settings.root)
-    if settings.live:
-        from .live.forward import Forwarder
-
-        forwarder = Forwarder(
-            chosen,
-            [s.endpoint for s in selections],
-            os.environ,
-            settings.scratch,
-            request.node.nodeid,
-        )
-        forwarder.credentials()  # a missing key skips the test
-        return Exchange(None, forwarder)
-    from .replay.playback import Replayer, candidates
-
-    return Exchange(Replayer(candidates(chosen, selections)), None)
-
-
-def _selections(request: pytest.FixtureRequest) -> list[Selection]:
-    from .replay.playback import Selection
-
-    markers = list(request.node.iter_markers(MARKER))
-    if not markers:
-        pytest.fail(NO_MARKER.format(fixture=request.fixturename), pytrace=False)
-    found: list[Selection] = []
-    for marker in markers:
-        shown = _shown(marker)
-        unknown = set(marker.kwargs) - {"interaction"}
-        if unknown:
-            problem = f"unknown keyword {sorted(unknown)[0]!r}"
-            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-        if not marker.args:
-            problem = "name at least one endpoint"
-            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-        wanted = marker.kwargs.get("interaction")
-        if wanted is not None and (isinstance(wanted, bool) or not isinstance(wanted, int | str)):
-            problem = f"interaction= takes a name or an index, not {type(wanted).__name__}"
-            pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-        for name in marker.args:
-            if not isinstance(name, str) or "/" not in name:
-                problem = f"{name!r} is not a PROVIDER/ENDPOINT id"
-                pytest.fail(BAD_MARKER.format(args=shown, problem=problem), pytrace=False)
-            found.append(Selection(name, wanted))
-    return found
-
-
-def _shown(marker: pytest.Mark) -> str:
-    parts = [repr(a) for a in marker.args] + [f"{k}={v!r}" for k, v in marker.kwargs.items()]
-    return f"({', '.join(parts)})"
-
-
-def _transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTransport:
-    exchange = _exchange(request)
-    from .live.transports import LiveTransport
-    from .replay.transports import ReplayTransport
-
-    if exchange.forwarder is not None:
-        return LiveTransport(exchange.forwarder)
-    assert exchange.replayer is not None
-    return ReplayTransport(exchange.replayer)
-
-
 @pytest.fixture
 def contracts_transport(request: pytest.FixtureRequest) -> ReplayTransport | LiveTransport:
     """A transport answering from the marked endpoints' cassettes (live: the provider), for
     httpx and httpx2 clients, sync and async: `httpx2.Client(transport=...)` for anthropic."""
-    return _transport(request)
+    return transport(request)
 
 
 @pytest.fixture
@@ -410,10 +329,10 @@ def contracts_respx(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter
 
     httpx only: respx does not see httpx2 clients (anthropic, openai's default), whose
     requests would go out unmocked; give those `contracts_transport` instead."""
-    settings = request.config.stash[_SETTINGS]
+    settings = request.config.stash[SETTINGS]
     if settings.live:
         pytest.skip(RESPX_IS_REPLAY_ONLY)
-    exchange = _exchange(request)
+    exchange = wiring(request)
     assert exchange.replayer is not None
     replayer = exchange.replayer
     try:
@@ -444,7 +363,7 @@ def contract_validator(request: pytest.FixtureRequest) -> ContractValidator:
     from .project import project
 
     try:
-        return ContractValidator(project(request.config.stash[_SETTINGS].root))
+        return ContractValidator(project(request.config.stash[SETTINGS].root))
     except ContractsError as exc:
         message = str(exc)
     pytest.fail(message, pytrace=False)

@@ -170,6 +170,27 @@ def test_lint_exits_1_and_lists_problems(run: Run, sample: Path) -> None:
     assert text.stdout.splitlines()[-1] == "2 providers, 3 endpoints: 1 problem"
 
 
+def test_lint_warns_of_a_cassette_older_than_its_providers_max_age(run: Run, sample: Path) -> None:
+    manifest = sample / "contracts" / "acme" / "provider.yaml"
+    manifest.write_text(manifest.read_text() + "max_age: 1d\n")  # the cassettes say 2026-11-22
+    result = run("lint")
+    assert result.exit_code == 0
+    warned = [line for line in result.output.splitlines() if line.startswith("warn  ")]
+    assert len(warned) == 2  # acme/chat and acme/chat_stream; beta has no max_age
+    assert "acme/chat.json: recorded 2026-11-22 (" in warned[0]
+    assert "older than acme's max_age of 1d; record it again with " in warned[0]
+    assert "`contracts record acme --endpoint chat`" in warned[0]
+    assert json.loads(run("lint", "--format", "json").output)["stale"] == [
+        w.removeprefix("warn  ") for w in warned
+    ]
+
+
+def test_lint_is_quiet_about_a_cassette_younger_than_its_max_age(run: Run, sample: Path) -> None:
+    manifest = sample / "contracts" / "acme" / "provider.yaml"
+    manifest.write_text(manifest.read_text() + "max_age: 36500d\n")
+    assert run("lint").output == "2 providers, 3 endpoints: all good\n"
+
+
 def test_list_shows_age_and_provenance(run: Run) -> None:
     result = run("list", "acme")
     assert result.exit_code == 0

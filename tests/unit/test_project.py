@@ -11,6 +11,7 @@ from provider_contracts.errors import NO_CONTRACTS, ContractError
 from provider_contracts.project import (
     configure,
     current,
+    find_root,
     project,
     unconfigure,
 )
@@ -19,6 +20,11 @@ from provider_contracts.project import (
 def test_a_project_is_loaded_once_per_root(sample: Path) -> None:
     assert project(sample) is project(sample / ".")
     assert project(sample).cassettes == sample.resolve() / "cassettes"
+
+
+def test_find_root_walks_up_to_the_folder_with_contracts(sample: Path) -> None:
+    assert find_root(sample / "cassettes" / "acme") == sample.resolve()
+    assert find_root(Path("/")) == Path("/")
 
 
 def test_a_folder_without_contracts_says_how_to_name_one(tmp_path: Path) -> None:

@@ -10,11 +10,9 @@ import orjson
 import pytest
 
 from provider_contracts.cassettes.cassette import read
-from provider_contracts.pytest_plugin import (
-    NO_MARKER,
-    RESPX_IS_REPLAY_ONLY,
-    SCRATCH_NEEDS_LIVE,
-)
+from provider_contracts.project import PACKAGED
+from provider_contracts.pytest_plugin import RESPX_IS_REPLAY_ONLY
+from provider_contracts.pytest_wiring import NO_MARKER, SCRATCH_NEEDS_LIVE
 from support.paths import DATA as _DATA
 from support.provider_server import ProviderServer
 
@@ -60,6 +58,9 @@ def test_the_plugin_adds_its_options_to_pytest_help(project: pytest.Pytester) ->
             "  --contracts-root=DIR*",
             "  --contracts-live*",
             "  --contracts-scratch=DIR",
+            "  --contracts-record-mode={none,new}",
+            "  --contracts-cassettes=DIR",
+            "  --strict-age*",
         ]
     )
 
@@ -67,7 +68,7 @@ def test_the_plugin_adds_its_options_to_pytest_help(project: pytest.Pytester) ->
 def test_the_contract_marker_is_registered_with_its_signature(project: pytest.Pytester) -> None:
     result = project.runpytest(*QUIET, "--markers")
     result.stdout.fnmatch_lines(
-        ['@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=None):*']
+        ['@pytest.mark.contract("PROVIDER/ENDPOINT", ..., interaction=None, scenario=None):*']
     )
 
 
@@ -240,10 +241,41 @@ def test_answer(contracts_transport):
     run(project, body, "--contracts-root=elsewhere").assert_outcomes(passed=1)
 
 
+def test_contracts_root_in_the_environment_is_used_and_the_option_wins(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = project.path / "elsewhere"
+    elsewhere.mkdir()
+    for name in ("contracts", "cassettes"):
+        shutil.move(project.path / name, elsewhere / name)
+    body = """
+@pytest.mark.contract("acme/chat")
+def test_answer(contracts_transport):
+    with httpx.Client(base_url=ACME, transport=contracts_transport) as client:
+        assert client.post("/chat/completions", json={}).status_code == 200
+"""
+    monkeypatch.setenv("CONTRACTS_ROOT", str(elsewhere))
+    run(project, body).assert_outcomes(passed=1)
+    run(project, body, "--contracts-root=nowhere").stderr.fnmatch_lines(
+        ["*--contracts-root=nowhere: no contracts/ folder here; *"]
+    )
+
+
+def test_a_contracts_root_in_the_environment_without_contracts_is_named(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTRACTS_ROOT", "nowhere")
+    result = run(project, "def test_nothing(): pass")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*CONTRACTS_ROOT=nowhere: no contracts/ folder here; *--contracts-root=DIR or *"]
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["--contracts-root=nowhere"], "*--contracts-root nowhere: no contracts/ folder here; *"),
+        (["--contracts-root=nowhere"], "*--contracts-root=nowhere: no contracts/ folder here; *"),
         (["--contracts-scratch=scratch"], f"*{SCRATCH_NEEDS_LIVE}"),
         (
             ["--contracts-live", "--contracts-scratch=cassettes"],
@@ -331,11 +363,23 @@ def test_namespace(contracts_httpx):
     result.assert_outcomes(passed=1)
 
 
-def test_the_validator_fixture_without_contracts_is_one_line(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_consumer="def test_v(contract_validator): pass")
+def test_without_a_contracts_folder_the_packaged_contracts_are_replayed(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_consumer="""
+import httpx, pytest
+
+@pytest.mark.contract("openrouter/key")
+def test_key(contracts_transport, contract_validator):
+    with httpx.Client(transport=contracts_transport) as client:
+        response = client.get("https://openrouter.ai/api/v1/key")
+    contract_validator(response, "openrouter/key")
+"""
+    )
     result = pytester.runpytest(*QUIET)
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*: no contracts/ folder here; * --contracts-root DIR*"])
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"contracts: {PACKAGED} (replay)"])
 
 
 def test_the_validator_fixture_checks_a_response(project: pytest.Pytester) -> None:

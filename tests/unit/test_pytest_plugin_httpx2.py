@@ -64,7 +64,7 @@ def test_anthropic_and_openai_on_httpx2_are_answered_from_the_cassettes(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_consumer=CONSUMER)
-    result = pytester.runpytest(*QUIET, "--contracts-root", str(REPO))
+    result = pytester.runpytest(*QUIET, f"--contracts-root={REPO}")
     result.assert_outcomes(passed=3, failed=1)
     # The SDK caught the refusal, yet the test fails, naming the request nobody answered.
     result.stdout.fnmatch_lines(

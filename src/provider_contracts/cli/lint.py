@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import click
 import orjson
@@ -25,8 +25,10 @@ def command(project: Project, waiver_horizon: timedelta, consumer: str | None, f
     Exit 0 when all is well, 1 when anything is wrong (each problem on its own line), 2
     when a consumer file names an unknown endpoint or a path no schema has. With
     --consumer NAME, also warn where NAME reads what the contract does not guarantee
-    (optional or nullable); warnings do not change the exit code.
+    (optional or nullable). A cassette older than its provider's max_age (provider.yaml)
+    is a warning too; warnings do not change the exit code.
     """
+    from ..cassettes.age import stale
     from ..consumers import model
     from ..consumers.judge import gaps
     from ..lint import lint
@@ -38,10 +40,12 @@ def command(project: Project, waiver_horizon: timedelta, consumer: str | None, f
     warnings = []
     if consumer is not None:
         warnings = list(gaps(model.load(project.contracts, consumer, registry), registry))
+    aged = stale(project.cassettes, registry, datetime.now(UTC))  # warnings: exit code unchanged
     if fmt == "json":
         data = {
             "findings": [{"file": f.file, "message": f.message} for f in findings],
             "endpoints": len(registry.endpoints()),
+            "stale": aged,
         }
         if consumer is not None:
             data["not_guaranteed"] = [
@@ -54,6 +58,8 @@ def command(project: Project, waiver_horizon: timedelta, consumer: str | None, f
             click.echo(str(finding))
         for warning in warnings:
             click.echo(f"warn  {warning}")
+        for line in aged:
+            click.echo(f"warn  {line}")
         endpoints = count(len(registry.endpoints()), "endpoint")
         verdict = count(len(findings), "problem") if findings else "all good"
         if consumer is not None:

@@ -17,10 +17,26 @@ Examples:
       each provider also under /PROVIDER/..., e.g. /anthropic/v1/messages
   contracts serve openrouter --alter 'status:429:2*1' --alter 'drop:usage'
       one 429 (Retry-After: 2), then answers without `usage`
+  contracts serve anthropic --scenario overloaded-then-fine
+      one 529 in Anthropic's error envelope, then the recorded answers
 \b
 Alterations (--alter, repeatable): ACTION[:ARG][@PROVIDER[/ENDPOINT]][*TIMES]
   drop:PATH  retype:PATH[=TYPE]  add:PATH=JSON  status:CODE[:RETRY_AFTER]
-  hang  reset  cut[:EVENTS]  slow:SECONDS  echo:HEADER
+  hang  reset  cut[:EVENTS|tool]  slow:SECONDS  echo:HEADER
+  status:CODE answers the provider's own error body and headers for that status.
+\b
+Scenarios (--scenario NAME; each fault once per provider, then as recorded):
+  rate-limited-then-fine   one 429 (Retry-After: 1)
+  overloaded-then-fine     one 529 (Anthropic) or 503 (the others)
+  server-error-then-fine   one 500
+  timeout-then-fine        one request never answered
+  reset-then-fine          one connection reset
+  stream-cut-in-tool-call  a tool-call stream cut inside the call's arguments
+\b
+Test controls (request headers):
+  X-Contracts-Interaction: N|NAME   answer that recorded interaction (errors included)
+  Idempotency-Key: K                a repeated POST gets its first answer again
+Lists (Stripe's) page from the recorded items: limit, starting_after, ending_before.
 """
 
 
@@ -40,9 +56,26 @@ Alterations (--alter, repeatable): ACTION[:ARG][@PROVIDER[/ENDPOINT]][*TIMES]
     metavar="SPEC",
     help="Change what is answered (drift, outages); repeatable. See below.",
 )
+@click.option(
+    "--scenario",
+    metavar="NAME",
+    help="A named scenario a gateway must survive (listed below).",
+)
+@click.option(
+    "--history",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="Requests kept in memory for the log (a ring: the oldest go first).",
+)
 @click.pass_obj
 def command(
-    project: Project, providers: tuple[str, ...], port: int, alters: tuple[str, ...]
+    project: Project,
+    providers: tuple[str, ...],
+    port: int,
+    alters: tuple[str, ...],
+    scenario: str | None,
+    history: int,
 ) -> None:
     """Replay the committed cassettes over HTTP on 127.0.0.1, under each provider's paths.
 
@@ -53,11 +86,17 @@ def command(
     from ..replay.server import ReplayServer
 
     alterations = [parse(spec) for spec in alters]
+    _check_scopes(alterations, list(providers) or project.registry.names, project)
     server = ReplayServer.at(
-        project.root, providers, alterations, port, log=lambda line: click.echo(line)
+        project.root,
+        providers,
+        alterations,
+        port,
+        log=lambda line: click.echo(line),
+        history=history,
+        scenario=scenario,
     )
     chosen = server.providers
-    _check_scopes(alterations, [p.name for p in chosen], project)
     url = server.bind()
     click.echo(f"serving {', '.join(p.name for p in chosen)} on {url} (Ctrl-C stops)")
     for provider in chosen:
@@ -67,6 +106,8 @@ def command(
         )
     for alteration in alterations:
         click.echo(f"  altering: {alteration}")
+    if server.scenario is not None:
+        click.echo(f"  scenario: {server.scenario.name} ({server.scenario.summary})")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -33,11 +33,17 @@ SUMMARY = (
 )
 
 
+UNREPEATABLE = (
+    "0 read: it fails when run again unchanged (it keeps state between runs), so no "
+    "change can be blamed; nothing learned from it"
+)
+
+
 @dataclass(slots=True)
 class Learning:
     """One `--contracts-learn` run: the consumer as it was, and what each test showed."""
 
-    workspace: Project
+    project: Project
     existing: Consumer
     path: Path
     budget: Budget
@@ -45,15 +51,15 @@ class Learning:
     summary: str = ""  # the line `finish` wrote
 
     @classmethod
-    def start(cls, workspace: Project, name: str, limit: int, live: bool = False) -> Learning:
+    def start(cls, project: Project, name: str, limit: int, live: bool = False) -> Learning:
         """Read the consumer file now (when there is one), so a broken file stops the run early."""
         if live:
             raise InputError(NEEDS_REPLAY)
         if limit < 1:
             raise InputError(BAD_LIMIT.format(value=limit))
-        path = consumer_file(workspace.contracts, name)
-        existing = load(workspace.contracts, name) if path.is_file() else Consumer(name, {}, path)
-        return cls(workspace, existing, path, Budget(limit))
+        path = consumer_file(project.contracts, name)
+        existing = load(project.contracts, name) if path.is_file() else Consumer(name, {}, path)
+        return cls(project, existing, path, Budget(limit))
 
     def replayed(
         self, test: str, replayer: Replayer | None, passes: Callable[[], bool]
@@ -66,7 +72,7 @@ class Learning:
         if replayer is None or not answered:
             return None
 
-        def run(rewrite: Rewrite) -> bool:
+        def run(rewrite: Rewrite | None) -> bool:
             replayer.rewrite, replayer.misses = rewrite, []
             try:
                 return passes() and not replayer.misses
@@ -74,6 +80,10 @@ class Learning:
                 replayer.rewrite = None
 
         try:
+            if not run(None):  # a test that keeps state between runs (a scenario, say)
+                return PROGRESS.format(
+                    name=self.existing.name, test=test, runs=1, reads=UNREPEATABLE
+                )
             return self.learn(test, answered, run)
         finally:
             replayer.answered, replayer.misses = answered, []
@@ -82,7 +92,7 @@ class Learning:
         self, test: str, answered: Sequence[Recording], run: Callable[[Rewrite], bool]
     ) -> str:
         """Learn from one passing test; the progress line to show."""
-        lesson = learn(test, answered, self.workspace.registry.endpoint, run, self.budget)
+        lesson = learn(test, answered, self.project.registry.endpoint, run, self.budget)
         self.lessons.append(lesson)
         reads = f"{len(lesson.paths)} read: {', '.join(lesson.paths)}" if lesson.paths else "0 read"
         if not lesson.complete:

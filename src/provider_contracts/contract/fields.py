@@ -8,6 +8,8 @@ The loader asks for each field it knows (`required`, `optional`, `sub`, `strings
 from __future__ import annotations
 
 import difflib
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -15,6 +17,9 @@ from ..errors import BAD_FIELD, MISSING_FIELD, ContractError
 from ..files import display
 
 __all__ = ["FIX", "UNKNOWN_FIELD", "Fields"]
+
+_DURATION = re.compile(r"(?:\d+[smhd])+")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 FIX = "see contracts/README.md for the format"
 UNKNOWN_FIELD = "{where}: unknown field {field!r}{hint}; {fix}"
@@ -89,3 +94,16 @@ class Fields:
         if not all(isinstance(v, str) for v in values):
             raise self._fail(name, "must be a list of strings")
         return tuple(values)
+
+    def duration(self, name: str) -> timedelta | None:
+        """A duration written as numbers with units, `90d`, `12h`, `1d12h` (s, m, h, d)."""
+        value = self.optional(name, (str, int))
+        if value is None:
+            return None
+        text = str(value).strip().lower()
+        if not _DURATION.fullmatch(text):
+            raise self._fail(name, f"must be a duration such as 90d or 12h, not {value!r}")
+        seconds = sum(int(n) * _UNIT[u] for n, u in re.findall(r"(\d+)([smhd])", text))
+        if not seconds:
+            raise self._fail(name, "must be longer than 0")
+        return timedelta(seconds=seconds)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +27,6 @@ __all__ = [
     "Registry",
     "SchemaRef",
     "StreamSpec",
-    "find_root",
 ]
 
 SHARED = "_shared"
@@ -134,6 +134,7 @@ class Provider:
     api_version: str | None
     sources: tuple[Mapping[str, Any], ...]
     endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
+    max_age: timedelta | None = None  # a cassette recorded longer ago is stale (a warning)
 
 
 def _by_status(table: Mapping[str, SchemaRef], status: int) -> SchemaRef | None:
@@ -210,15 +211,6 @@ class Registry:
         return list(chosen.values())
 
 
-def find_root(start: Path) -> Path:
-    """The nearest folder at or above `start` that holds a `contracts/` folder (else `start`)."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "contracts").is_dir():
-            return folder
-    return start
-
-
 # --- loading -------------------------------------------------------------------------------
 
 
@@ -263,6 +255,7 @@ def load_provider(root: Path, folder: Path) -> Provider:
         volatile=doc.strings("volatile"),
         api_version=doc.optional("api_version", (str, int, float)),
         sources=tuple(doc.optional("sources", list, [])),
+        max_age=doc.duration("max_age"),
     )
     if not provider.base_url.startswith(("http://", "https://")):
         raise doc._fail("base_url", "must start with http:// or https://")

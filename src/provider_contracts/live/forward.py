@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..cassettes.cassette import (
@@ -27,6 +28,7 @@ from ..cassettes.cassette import (
     RecordedRequest,
     RecordedResponse,
     dumps,
+    read,
     to_dict,
 )
 from ..cassettes.mask import Masker
@@ -35,7 +37,7 @@ from ..contract.body import Body
 from ..contract.registry import Endpoint, Provider
 from ..contract.validation import validate_response
 from ..contract.violations import Violation
-from ..errors import ContractError, UnmatchedRequest
+from ..errors import ContractError, MissingCredential, UnmatchedRequest
 from ..files import write_atomic
 from ..project import Project
 from ..replay.matching import Candidate, Miss, RequestShape, Route, base_path, match
@@ -118,23 +120,37 @@ class Broken:
 
 @dataclass(slots=True)
 class Scratch:
-    """Fresh answers kept as cassettes under a scratch folder, one file per endpoint."""
+    """Fresh answers kept as cassettes under a folder, one file per endpoint.
+
+    A scratch folder (`--contracts-scratch`) holds this session's answers, broken ones
+    included, for `contracts diff`. A consumer's own cassettes (`consumer`, the plugin's
+    `--contracts-record-mode=new`) are added to: an endpoint's file keeps what earlier
+    sessions recorded (and its recording date), and takes only answers that hold their
+    contract, since they will be replayed.
+    """
 
     folder: Path
-    _kept: dict[Path, list[Interaction]] = field(default_factory=dict)
+    source: str = SCRATCH_SOURCE
+    consumer: bool = False
+    _kept: dict[Path, tuple[dict[str, Any], list[Interaction]]] = field(default_factory=dict)
 
     def add(self, outgoing: Outgoing, interaction: Interaction) -> Path:
-        """Append an interaction to its endpoint's scratch cassette, rewritten atomically."""
+        """Append an interaction to its endpoint's cassette, rewritten atomically."""
         endpoint = outgoing.endpoint
         path = self.folder / endpoint.provider / f"{endpoint.name}.json"
-        kept = self._kept.setdefault(path, [])
+        if path not in self._kept:
+            earlier = read(path) if self.consumer and path.is_file() else None
+            provenance = {
+                "recorded_live": True,
+                "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "api_version": outgoing.provider.api_version,
+                "source": self.source,
+            }
+            if earlier is not None:
+                provenance = {**provenance, **earlier.provenance}
+            self._kept[path] = (provenance, list(earlier.interactions) if earlier else [])
+        provenance, kept = self._kept[path]
         kept.append(_renumbered(interaction, len(kept)))
-        provenance = {
-            "recorded_live": True,
-            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "api_version": outgoing.provider.api_version,
-            "source": SCRATCH_SOURCE,
-        }
         write_atomic(path, dumps(to_dict(Cassette(path, provenance, tuple(kept)))))
         return path
 
@@ -150,13 +166,13 @@ class Forwarder:
 
     def __init__(
         self,
-        workspace: Project,
+        project: Project,
         endpoints: Sequence[str],
         environ: Mapping[str, str],
         scratch: Scratch | None = None,
         test: str | None = None,
     ) -> None:
-        registry = workspace.registry
+        registry = project.registry
         self.environ = environ
         self.scratch = scratch
         self.test = test
@@ -169,6 +185,7 @@ class Forwarder:
         ]
         self.broken: list[Broken] = []
         self.misses: list[Miss[Endpoint]] = []
+        self.missing: list[str] = []  # a key not in the environment: the test is skipped
         self.answered: list[Recording] = []
 
     def credentials(self) -> dict[str, str]:
@@ -187,7 +204,11 @@ class Forwarder:
             raise UnmatchedRequest(found.message)
         endpoint = found.payload
         provider = self.providers[endpoint.provider]
-        key = key_for(provider, self.environ)
+        try:
+            key = key_for(provider, self.environ)
+        except MissingCredential as exc:
+            self.missing.append(str(exc))  # an SDK may wrap the error; the plugin reads this
+            raise
         auth = auth_headers(provider, key)
         dropped = {"host", "content-length", *(name.lower() for name in auth)}
         sent = [(k, v) for k, v in given if k.lower() not in dropped]
@@ -225,7 +246,7 @@ class Forwarder:
             Interaction(
                 index=0,
                 name=self.test,
-                source=SCRATCH_SOURCE,
+                source=self.scratch.source if self.scratch is not None else SCRATCH_SOURCE,
                 request=RecordedRequest(
                     method=outgoing.method,
                     uri=outgoing.url,
@@ -248,7 +269,7 @@ class Forwarder:
             url = interaction.request.uri
             self.broken.append(Broken(endpoint.id, outgoing.method, url, status, violations))
         cassette = Path(interaction.request.uri)
-        if self.scratch is not None:
+        if self.scratch is not None and (checked.ok or not self.scratch.consumer):
             cassette = self.scratch.add(outgoing, interaction)
         recording = Recording(
             endpoint=endpoint.id,

@@ -3,20 +3,30 @@ is checked against its contract and kept (scrubbed) before the client sees it.
 
 Like the replay transport, one object serves httpx and httpx2 clients, sync and async:
 the request is sent by a transport of the request's own library and answered with a
-response of that library.
+response of that library. Given a replay transport, it answers from the cassettes first
+and sends only what they do not answer (the plugin's `--contracts-record-mode=new`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..replay.transports import Library, Request, library, library_of, to_response
+from ..errors import UnmatchedRequest
+from ..replay.transports import (
+    Closing,
+    Library,
+    ReplayTransport,
+    Request,
+    library,
+    library_of,
+    to_response,
+)
 from .forward import Forwarder, Outgoing
 
 __all__ = ["AsyncLiveTransport", "LiveTransport"]
 
 
-class LiveTransport:
+class LiveTransport(Closing):
     """Sends each request to the provider (key added), checks the answer against its
     contract, and hands it on.
 
@@ -25,10 +35,23 @@ class LiveTransport:
     needed.
     """
 
-    def __init__(self, forwarder: Forwarder, inner: Any = None) -> None:
+    def __init__(
+        self, forwarder: Forwarder, inner: Any = None, replay: ReplayTransport | None = None
+    ) -> None:
         self.forwarder = forwarder
         self.inner = inner
+        self.replay = replay
         self._made: dict[tuple[Library, bool], Any] = {}
+
+    def _replayed(self, request: Request) -> Any:
+        """The recorded answer, when `replay` has one; else None, and the request goes out."""
+        if self.replay is None:
+            return None
+        try:
+            return self.replay.handle_request(request)
+        except UnmatchedRequest:
+            self.replay.replayer.misses.pop()  # not a miss: it is sent, and recorded
+            return None
 
     def _sender(self, lib: Library, asynchronous: bool) -> Any:
         if self.inner is not None:
@@ -41,6 +64,9 @@ class LiveTransport:
         return self._made[key]
 
     def handle_request(self, request: Request) -> Any:
+        replayed = self._replayed(request)
+        if replayed is not None:
+            return replayed
         lib = library_of(request)
         body = request.read()
         outgoing, sent = _forwarded(self.forwarder, request, body, lib)
@@ -52,8 +78,11 @@ class LiveTransport:
         return _answered(self.forwarder, outgoing, response, content, lib)
 
     async def handle_async_request(self, request: Request) -> Any:
+        body = await request.aread()  # read, so that the replay may read it too
+        replayed = self._replayed(request)
+        if replayed is not None:
+            return replayed
         lib = library_of(request)
-        body = await request.aread()
         outgoing, sent = _forwarded(self.forwarder, request, body, lib)
         response = await self._sender(lib, True).handle_async_request(sent)
         try:
@@ -75,18 +104,6 @@ class LiveTransport:
                 await made.aclose()
         if self.inner is not None and hasattr(self.inner, "handle_async_request"):
             await self.inner.aclose()
-
-    def __enter__(self) -> LiveTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> LiveTransport:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
 
 # The same class: it serves async clients too. The name stays for code written before.

@@ -9,12 +9,12 @@ An alteration is written `ACTION[:ARG][@ENDPOINT][*N]`:
     hang                never answer; hold the connection until the client gives up
     reset               reset the connection (TCP RST) instead of answering
     cut[:N]             end a stream halfway through a data line, after N whole data events
-                        (default 1)
+                        (default 1); cut:tool inside the first tool call's arguments
     slow:SECS           wait SECS before each chunk of the body
     echo:HEADER         send the request's HEADER back, in a response header and in the body
 
 `@ENDPOINT` (`openrouter` or `openrouter/chat_completions`) limits it to those requests;
-`*N` to the first N of them, after which the server answers normally ("N failures, then
+`*N` to the first N of them (the two suffixes in either order), after which the server answers normally ("N failures, then
 success"). Paths are dotted, with `[]` for every element and `[N]` for one element, the
 syntax of the contracts' `volatile` lists. Body alterations apply to a JSON body and to
 every JSON data event of a stream.
@@ -51,13 +51,14 @@ TYPES = ("string", "integer", "number", "boolean", "null", "object", "array")
 
 ALTER_HELP = (
     "drop:PATH, retype:PATH[=TYPE], add:PATH=JSON, status:CODE[:RETRY_AFTER], hang, reset, "
-    "cut[:EVENTS], slow:SECONDS, echo:HEADER; then optionally @PROVIDER[/ENDPOINT] and *TIMES"
+    "cut[:EVENTS|tool], slow:SECONDS, echo:HEADER; then optionally @PROVIDER[/ENDPOINT] and *TIMES"
 )
 BAD_ALTERATION = "--alter {spec!r}: {problem}; write one of {help}"
 
 MAX_SECONDS = 3600.0  # a Retry-After or a delay per chunk; longer is a hang (use `hang`)
 
 _TIMES = re.compile(r"\*(\d+)$")
+_BAD_TIMES = re.compile(r"\*[-+]?[\d.]*$")  # what is left of a second or a negative `*N`
 _SCOPE = re.compile(r"@([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)$")
 
 
@@ -67,7 +68,8 @@ class Alteration:
 
     action: Action
     path: tuple[Token, ...] = ()
-    value: Any = None  # add: the value; retype: the type name or None; status: the code
+    value: Any = None  # add: the value; retype: the type name or None; status: the code;
+    # cut: "tool" to cut inside the first tool call
     seconds: float | None = None  # status: Retry-After; slow: the delay
     events: int = 1  # cut: whole events before the cut
     header: str = ""  # echo: the request header
@@ -123,13 +125,21 @@ def parse(spec: str) -> Alteration:
         return InputError(BAD_ALTERATION.format(spec=spec, problem=problem, help=ALTER_HELP))
 
     rest = spec.strip()
-    times = scope = None
-    if match := _TIMES.search(rest):
-        times, rest = int(match.group(1)), rest[: match.start()]
-        if times < 1:
-            raise fail("*TIMES must be at least 1")
-    if match := _SCOPE.search(rest):
-        scope, rest = match.group(1), rest[: match.start()]
+    times: int | None = None
+    scope: str | None = None
+    while True:  # `@TARGET` and `*TIMES`, each at most once, in either order
+        if (found := _TIMES.search(rest)) and times is None:
+            times, rest = int(found.group(1)), rest[: found.start()]
+            if times < 1:
+                raise fail("*TIMES must be at least 1")
+        elif (found := _SCOPE.search(rest)) and scope is None:
+            scope, rest = found.group(1), rest[: found.start()]
+        else:
+            break
+    if _BAD_TIMES.search(rest):
+        raise fail("*TIMES is a whole number, at least 1, given once")
+    if found := _SCOPE.search(rest):
+        raise fail(f"two targets, @{found.group(1)} and @{scope}; give one @PROVIDER[/ENDPOINT]")
     action, _, arg = rest.partition(":")
     common: dict[str, Any] = {"scope": scope, "times": times, "spec": spec}
     if action in ("drop", "retype", "add"):
@@ -163,8 +173,10 @@ def parse(spec: str) -> Alteration:
             raise fail(f"{action} takes no argument")
         return Alteration("hang" if action == "hang" else "reset", **common)
     if action == "cut":
+        if arg == "tool":
+            return Alteration("cut", value="tool", **common)
         if arg and not arg.isdigit():
-            raise fail("cut takes a number of whole events, e.g. cut:2")
+            raise fail("cut takes a number of whole events, e.g. cut:2, or cut:tool")
         return Alteration("cut", events=int(arg) if arg else 1, **common)
     if action == "slow":
         if not arg:

@@ -8,7 +8,6 @@ through the small `Answering` protocol, so that this module stays the leaf.
 from __future__ import annotations
 
 import contextlib
-import re
 import select
 import socket
 import struct
@@ -24,16 +23,32 @@ import orjson
 
 from ..contract.registry import Endpoint
 from ..errors import InputError
-from .alterations import BODY_ACTIONS, Alteration, alter_body
+from ..files import MAX_INPUT, MiB
+from .alterations import Alteration
+from .altered import altered
 from .faults import Canned
 from .playback import Recording
 
-__all__ = ["BACKLOG", "NO_CASSETTE", "NO_ROUTE", "Answering", "Exchange", "Handler", "Listening"]
+__all__ = [
+    "BACKLOG",
+    "BAD_LENGTH",
+    "MAX_BODY",
+    "NO_CASSETTE",
+    "NO_ROUTE",
+    "TOO_LARGE",
+    "Answering",
+    "Exchange",
+    "Handler",
+    "Listening",
+]
 
 BACKLOG = 128  # connections waiting to be accepted; the standard library's 5 refuses bursts
 NO_ROUTE = "no cassette answers {method} {path}; this server replays: {known}"
 NO_CASSETTE = "{endpoint} has no cassette to replay; record it with `contracts record {provider}`"
-_DATA_LINE = re.compile(r"^data:[^\r\n]*", re.M)
+
+MAX_BODY = MAX_INPUT  # a request body larger than any body the project reads is refused unread
+BAD_LENGTH = "Content-Length {value!r} is not a number of bytes; send the body's length"
+TOO_LARGE = "a request body of {length} bytes is over the replay server's limit of {limit}"
 
 Headers = Sequence[tuple[str, str]]
 
@@ -98,7 +113,17 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         replay = self.server.replay
         path = urlsplit(self.path).path
-        raw = self._read_body()
+        refusal = self._length_refusal()
+        if refusal is not None:
+            # The body is left unread, so the connection closes rather than reading the
+            # rest of it as the next request.
+            status, message = refusal
+            self.close_connection = True
+            replay.record(Exchange(self.command, path, None, None, status, ()))
+            self._refuse(status, message, "invalid_request_error")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
         request_headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             chosen = replay.choose(self.command, self.path, raw, request_headers)
@@ -143,36 +168,25 @@ class Handler(BaseHTTPRequestHandler):
             done(recording.status)
             self._send(recording.status, recording.reason, recording.headers, recording.content)
             return
-        headers = list(recording.headers)
-        for alteration in fired:
-            if alteration.action == "echo":
-                echoed = request_headers.get(alteration.header.lower(), "")
-                headers.append((f"X-Echo-{alteration.header}", echoed))
-        altering = [a for a in fired if a.action in BODY_ACTIONS]
-        if recording.events is not None:
-            cut = next((a for a in fired if a.action == "cut"), None)
-            events = [chunk.decode("utf-8") for chunk in recording.events]
-            if altering:
-                events = [_alter_event(e, altering, request_headers) for e in events]
-            if cut is not None:
-                events = _cut(events, cut.events)
-            done(recording.status, recording.interaction.index)
-            self._send_stream(recording.status, recording.reason, headers, events, delay)
-        else:
-            payload = recording.content
-            if recording.interaction.response.body.kind == "json" and altering:
-                value = orjson.loads(payload)  # as answered: a list may have been paged
-                payload = orjson.dumps(alter_body(value, altering, request_headers))
-            if delay:
-                time.sleep(delay)
-            done(recording.status, recording.interaction.index)
-            self._send(recording.status, recording.reason, headers, payload)
+        answer = altered(recording, fired, request_headers)
+        done(answer.status, answer.interaction.index)
+        if answer.events is not None:
+            self._send_stream(answer.status, answer.reason, answer.headers, answer.events, delay)
+            return
+        if delay:
+            time.sleep(delay)
+        self._send(answer.status, answer.reason, answer.headers, answer.content)
 
     # --- writing answers --------------------------------------------------------------------
 
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    def _length_refusal(self) -> tuple[int, str] | None:
+        """Why the request's Content-Length cannot be read (400) or will not be (413)."""
+        value = (self.headers.get("Content-Length") or "0").strip()
+        if not (value.isascii() and value.isdigit()):
+            return 400, BAD_LENGTH.format(value=value)
+        if int(value) > MAX_BODY:
+            return 413, TOO_LARGE.format(length=int(value), limit=f"{MAX_BODY // MiB} MiB")
+        return None
 
     def _send(self, status: int, reason: str, headers: Headers, payload: bytes) -> None:
         self.send_response(status, reason or None)
@@ -192,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, "", [("Content-Type", "application/json")], orjson.dumps(body))
 
     def _send_stream(
-        self, status: int, reason: str, headers: Headers, events: list[str], delay: float
+        self, status: int, reason: str, headers: Headers, events: Sequence[bytes], delay: float
     ) -> None:
         self.send_response(status, reason or None)
         for name, value in headers:
@@ -207,7 +221,7 @@ class Handler(BaseHTTPRequestHandler):
             for event in events:
                 if delay:
                     time.sleep(delay)
-                self._chunk(event.encode("utf-8"))
+                self._chunk(event)
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
@@ -240,32 +254,3 @@ class Handler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         with contextlib.suppress(OSError):  # the connection was reset on purpose, or by the client
             super().finish()
-
-
-def _cut(events: list[str], whole: int) -> list[str]:
-    """The events up to the data event after `whole` data events, which ends halfway."""
-    carrying = [n for n, event in enumerate(events) if _DATA_LINE.search(event)]
-    if not carrying:
-        return events
-    at = carrying[min(whole, len(carrying) - 1)]
-    event = events[at]
-    data = _DATA_LINE.search(event)
-    assert data is not None
-    # Inside the data line's value: the event can neither end nor parse.
-    middle = data.start() + len("data:") + max(len(data.group(0)) - len("data:"), 2) // 2
-    return [*events[:at], event[:middle]]
-
-
-def _alter_event(event: str, alterations: list[Alteration], headers: dict[str, str]) -> str:
-    lines = event.split("\n")
-    for number, line in enumerate(lines):
-        if line.startswith("data:"):
-            data = line[5:].lstrip(" ")
-            try:
-                value = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                continue  # [DONE] and other sentinels
-            lines[number] = (
-                "data: " + orjson.dumps(alter_body(value, alterations, headers)).decode()
-            )
-    return "\n".join(lines)

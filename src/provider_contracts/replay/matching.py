@@ -117,17 +117,7 @@ class RequestShape:
     def parse(
         cls, method: str, url: str, body: bytes | str | None, content_type: str | None
     ) -> RequestShape:
-        parts = urlsplit(url)
-        fields = _fields(body, content_type or "")
-        stream = fields.get("stream")
-        return cls(
-            method=method.upper(),
-            url=url,
-            path=parts.path or "/",
-            query=_pairs(parse_qsl(parts.query, keep_blank_values=True)),
-            fields=fields,
-            stream=stream if isinstance(stream, bool) else None,
-        )
+        return cls.from_fields(method, url, _fields(body, content_type or ""))
 
     @classmethod
     def from_fields(cls, method: str, url: str, fields: Mapping[str, Any] | None) -> RequestShape:

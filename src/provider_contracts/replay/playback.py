@@ -9,9 +9,10 @@ Nothing here sends anything anywhere; a request no recording answers is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..cassettes.cassette import WIRE_HEADERS, Interaction, cassette_paths, header, read
 from ..contract.registry import Endpoint
@@ -28,6 +29,7 @@ __all__ = [
     "candidates",
     "event_chunks",
     "pick",
+    "provenance",
     "recordings",
 ]
 
@@ -74,6 +76,7 @@ def event_chunks(text: str) -> tuple[bytes, ...]:
 
 
 _CACHE: dict[tuple[Path, str], tuple[tuple[int, int], tuple[Recording, ...]]] = {}
+_PROVENANCE: dict[Path, Mapping[str, Any]] = {}
 
 
 def recordings(path: Path, endpoint: Endpoint) -> tuple[Recording, ...]:
@@ -88,9 +91,19 @@ def recordings(path: Path, endpoint: Endpoint) -> tuple[Recording, ...]:
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    prepared = tuple(_prepare(endpoint, path, item) for item in read(path).interactions)
+    cassette = read(path)
+    prepared = tuple(_prepare(endpoint, path, item) for item in cassette.interactions)
     _CACHE[key] = (stamp, prepared)
+    _PROVENANCE[key[0]] = cassette.provenance
     return prepared
+
+
+def provenance(path: Path) -> Mapping[str, Any]:
+    """The provenance of a cassette read for replay (read now if it was not)."""
+    key = path.resolve()
+    if key not in _PROVENANCE:
+        _PROVENANCE[key] = read(path).provenance
+    return _PROVENANCE[key]
 
 
 def _prepare(endpoint: Endpoint, path: Path, interaction: Interaction) -> Recording:
@@ -128,20 +141,31 @@ def _prepare(endpoint: Endpoint, path: Path, interaction: Interaction) -> Record
     )
 
 
-def candidates(workspace: Project, selections: Iterable[Selection]) -> list[Candidate[Recording]]:
-    """Every recording of the selected endpoints, in the order named, as match candidates."""
+def candidates(
+    project: Project,
+    selections: Iterable[Selection],
+    also: Path | None = None,
+    missing_ok: bool = False,
+) -> list[Candidate[Recording]]:
+    """Every recording of the selected endpoints, in the order named, as match candidates.
+
+    `also` is a consumer's own cassette folder, laid out as `cassettes/` is, whose
+    recordings follow the project's; `missing_ok` lets an endpoint have none at all (it is
+    about to be recorded)."""
     found: list[Candidate[Recording]] = []
-    registry = workspace.registry
+    registry = project.registry
     for selection in selections:
         endpoint = registry.endpoint(selection.endpoint)
         provider = registry.provider(endpoint.provider)
         route = Route.of(endpoint, provider.base_url, provider.redact.get("query", ()))
-        paths = cassette_paths(workspace.cassettes, endpoint.provider, endpoint.name)
-        if not paths:
+        paths = cassette_paths(project.cassettes, endpoint.provider, endpoint.name)
+        if also is not None:
+            paths += cassette_paths(also, endpoint.provider, endpoint.name)
+        if not paths and not missing_ok:
             raise CassetteError(
                 NO_CASSETTE.format(
                     endpoint=endpoint.id,
-                    path=display(workspace.cassettes / endpoint.provider / f"{endpoint.name}.json"),
+                    path=display(project.cassettes / endpoint.provider / f"{endpoint.name}.json"),
                     provider=endpoint.provider,
                     name=endpoint.name,
                 )

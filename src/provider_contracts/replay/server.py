@@ -37,6 +37,7 @@ from .handler import Exchange, Handler, Listening
 from .matching import Candidate, Miss, RequestShape, Route
 from .matching import match as match_request
 from .playback import Recording, pick, recordings
+from .scenarios import scenario as find_scenario
 from .state import Idempotency, paged
 
 __all__ = ["HISTORY", "HOST", "INTERACTION_HEADER", "Exchange", "ReplayServer", "served"]
@@ -44,6 +45,10 @@ __all__ = ["HISTORY", "HOST", "INTERACTION_HEADER", "Exchange", "ReplayServer", 
 HOST = "127.0.0.1"  # loopback only, never every interface
 INTERACTION_HEADER = "X-Contracts-Interaction"
 HISTORY = 1000  # requests kept in `ReplayServer.exchanges` (the oldest go first)
+UNSERVED = (
+    "--alter {spec!r}: @{scope} names no provider or endpoint served here; served: {served} "
+    "(an endpoint is PROVIDER/ENDPOINT, as `contracts list` shows)"
+)
 PORT_IN_USE = "--port {port}: cannot listen on {host}:{port} ({detail}); pick another port or 0"
 
 # What may answer: a recording, or nothing (an endpoint served without a cassette).
@@ -78,7 +83,7 @@ class ReplayServer:
 
     `with ReplayServer(...) as server:` starts it in a thread and stops it on exit.
     `alterations` may be replaced between requests; `exchanges` lists the last `history`
-    requests answered.
+    requests answered; `scenario` names one of `replay.scenarios.SCENARIOS`.
     """
 
     def __init__(
@@ -89,12 +94,19 @@ class ReplayServer:
         port: int = 0,
         log: Callable[[str], None] | None = None,
         history: int = HISTORY,
+        scenario: str | None = None,
     ) -> None:
         self.providers = list(providers)
         self.endpoints: Mapping[str, Endpoint] = {
             e.id: e for p in self.providers for e in p.endpoints.values()
         }
         self.candidates = served(self.providers, cassettes_root)
+        self.scenario = find_scenario(scenario) if scenario else None
+        self._scenario_alterations: tuple[Alteration, ...] = ()
+        if self.scenario is not None:
+            self.candidates = self.scenario.narrow(self.candidates)
+            names = [p.name for p in self.providers]
+            self._scenario_alterations = self.scenario.alterations(names)
         self._recorded: dict[str, list[Recording]] = {}  # by provider
         # `served` lists every candidate under the real paths, then again under /PROVIDER.
         for candidate in self.candidates[: len(self.candidates) // 2]:
@@ -104,12 +116,13 @@ class ReplayServer:
         self.port = port
         self.log = log
         self._exchanges: deque[Exchange] = deque(maxlen=max(history, 0))
-        self._alterations: tuple[Alteration, ...] = _parsed(alterations)
+        self._alterations: tuple[Alteration, ...] = self._served(_parsed(alterations))
         self._counter = Counter()
         self.stopping = threading.Event()
         self._idempotency = Idempotency()
         self._httpd: Listening | None = None
         self._thread: threading.Thread | None = None
+        self._serving = False
 
     @property
     def alterations(self) -> tuple[Alteration, ...]:
@@ -117,8 +130,19 @@ class ReplayServer:
 
     @alterations.setter
     def alterations(self, value: Iterable[Alteration | str]) -> None:
-        self._alterations = _parsed(value)
+        self._alterations = self._served(_parsed(value))
         self._counter = Counter()
+
+    def _served(self, alterations: tuple[Alteration, ...]) -> tuple[Alteration, ...]:
+        """The alterations, each scoped to a served provider or endpoint; an `InputError`
+        for one that would never fire."""
+        providers = {p.name for p in self.providers}
+        for alteration in alterations:
+            scope = alteration.scope
+            if scope is not None and scope not in providers and scope not in self.endpoints:
+                served = ", ".join(sorted(providers))
+                raise InputError(UNSERVED.format(spec=str(alteration), scope=scope, served=served))
+        return alterations
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -134,6 +158,7 @@ class ReplayServer:
         port: int = 0,
         log: Callable[[str], None] | None = None,
         history: int = HISTORY,
+        scenario: str | None = None,
     ) -> ReplayServer:
         """A server for the project at `root` (its `contracts/` and `cassettes/`), serving
         the providers named, or all of them.
@@ -144,7 +169,7 @@ class ReplayServer:
         registry = Project.at(root).require().registry
         names = list(providers) or registry.names
         chosen = [registry.provider(name) for name in names]
-        return cls(chosen, Path(root) / "cassettes", alterations, port, log, history)
+        return cls(chosen, Path(root) / "cassettes", alterations, port, log, history, scenario)
 
     @property
     def url(self) -> str:
@@ -170,6 +195,7 @@ class ReplayServer:
     def start(self) -> str:
         """Serve in a background thread; returns the URL (`http://127.0.0.1:PORT`)."""
         url = self.bind()
+        self._serving = True  # before the thread runs, so that stop() always shuts it down
         self._thread = threading.Thread(target=self.serve_forever, name="replay", daemon=True)
         self._thread.start()
         return url
@@ -178,13 +204,15 @@ class ReplayServer:
         if self._httpd is None:
             self.bind()
         assert self._httpd is not None
+        self._serving = True
         self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
         """Stop serving and release every held connection (hung ones included)."""
         self.stopping.set()
         if self._httpd is not None:
-            self._httpd.shutdown()
+            if self._serving:  # shutdown() waits for a serve_forever() that never ran
+                self._httpd.shutdown()
             self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -232,7 +260,7 @@ class ReplayServer:
             self.log(str(exchange))
 
     def fired(self, endpoint_id: str) -> list[Alteration]:
-        return self._counter.take(self._alterations, endpoint_id)
+        return self._counter.take(self._alterations + self._scenario_alterations, endpoint_id)
 
     def fault(self, endpoint: Endpoint, alteration: Alteration) -> Canned:
         """The answer to a `status:N` alteration, in the provider's own error envelope."""

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Self
 
-from .faults import Canned
+from ..contract.registry import Endpoint
+from .alterations import Alteration, Counter
+from .altered import altered
+from .faults import Canned, error_answer
 from .playback import Recording, Replayer
 from .state import paged
 
 __all__ = [
     "LIBRARIES",
     "AsyncReplayTransport",
+    "Closing",
     "Library",
     "ReplayTransport",
     "library",
@@ -38,6 +42,7 @@ __all__ = [
 
 Library = Literal["httpx", "httpx2"]
 LIBRARIES: tuple[Library, ...] = ("httpx", "httpx2")
+SIMULATED = "simulated by the replay transport (--alter {spec})"
 NOT_A_CLIENT_LIBRARY = "{name!r} is not a client library this transport serves (httpx, httpx2)"
 
 
@@ -109,15 +114,50 @@ def to_response(recording: Recording | Canned, lib: Library = "httpx") -> Any:
     )
 
 
-class ReplayTransport:
+class Closing:
+    """What a transport's clients do on leaving a `with` or `async with` block: `close()` or
+    `aclose()`, which release nothing unless the transport says otherwise."""
+
+    def close(self) -> None:
+        """Nothing to release here."""
+
+    async def aclose(self) -> None:
+        """Nothing to release here."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class ReplayTransport(Closing):
     """Answers from the cassettes of the replayed endpoints; sends nothing anywhere.
 
     One object serves `httpx.Client`, `httpx.AsyncClient`, `httpx2.Client` and
-    `httpx2.AsyncClient`.
+    `httpx2.AsyncClient`. `alterations` bend the answers as they bend the replay
+    server's (a scenario's, in the plugin): `status:N` answers the provider's error
+    envelope (`endpoints` gives the contracts it needs), `hang` raises the client's
+    `ReadTimeout`, `reset` its `RemoteProtocolError`, `cut` and the body alterations
+    change the answer; `slow` is the server's alone.
     """
 
-    def __init__(self, replayer: Replayer) -> None:
+    def __init__(
+        self,
+        replayer: Replayer,
+        alterations: Sequence[Alteration] = (),
+        endpoints: Mapping[str, Endpoint] | None = None,
+    ) -> None:
         self.replayer = replayer
+        self.alterations = tuple(alterations)
+        self.endpoints = dict(endpoints or {})
+        self._counter = Counter()
 
     def handle_request(self, request: Request) -> Any:
         return self._answer(request, request.read())
@@ -126,32 +166,40 @@ class ReplayTransport:
         return self._answer(request, await request.aread())
 
     def _answer(self, request: Request, body: bytes) -> Any:
-        url = str(request.url)
+        url, lib = str(request.url), library_of(request)
         recording = self.replayer.answer(
             request.method, url, body, request.headers.get("content-type")
         )
+        pool = [c.payload for c in self.replayer.candidates]
+        fired = self._counter.take(self.alterations, recording.endpoint)
+        fault = next((a for a in fired if a.replaces_answer), None)
+        if fault is not None:
+            return self._fault(fault, recording, pool, request, lib)
         if request.method == "GET":  # a list answers the page asked for
-            pool = [c.payload for c in self.replayer.candidates]
-            return to_response(paged(recording, pool, url), library_of(request))
-        return to_response(recording, library_of(request))
+            answer = paged(recording, pool, url)
+            if isinstance(answer, Canned):
+                return to_response(answer, lib)
+            recording = answer
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return to_response(altered(recording, fired, headers), lib)
 
-    def close(self) -> None:
-        """Nothing to release: no connection is ever opened."""
-
-    async def aclose(self) -> None:
-        """Nothing to release: no connection is ever opened."""
-
-    def __enter__(self) -> ReplayTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> ReplayTransport:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    def _fault(
+        self,
+        fault: Alteration,
+        recording: Recording,
+        pool: list[Recording],
+        request: Request,
+        lib: Library,
+    ) -> Any:
+        module = library(lib)
+        message = SIMULATED.format(spec=fault)
+        if fault.action == "hang":
+            raise module.ReadTimeout(message, request=request)
+        if fault.action == "reset":
+            raise module.RemoteProtocolError(message, request=request)
+        endpoint = self.endpoints[recording.endpoint]
+        canned = error_answer(endpoint, pool, int(fault.value), fault.seconds, str(fault))
+        return to_response(canned, lib)
 
 
 # The same class: it serves async clients too. The name stays for code written before.

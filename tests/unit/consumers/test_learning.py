@@ -45,20 +45,22 @@ def test_learning_the_example_gateway_finds_what_it_reads_and_not_what_it_ignore
     gateway: pytest.Pytester,
 ) -> None:
     result = gateway.runpytest(*QUIET, *LEARN)
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=10)
     chat = learned(gateway)["openrouter/chat_completions"]
     assert {"usage.total_tokens", "choices[].message.content"} <= set(chat)
     assert "created" not in chat and "system_fingerprint" not in chat
     assert chat["usage.total_tokens"]["present"] is True
     assert chat["usage.total_tokens"]["learned"] is True
     assert chat["usage.total_tokens"]["tests"] == [
+        "examples/gateway/test_gateway.py::test_ask_returns_the_answer_through_the_sdk",
         "examples/gateway/test_gateway.py::test_complete_reads_a_null_content_as_empty",
         "examples/gateway/test_gateway.py::test_complete_returns_the_answer_and_its_token_count",
     ]
     result.stdout.fnmatch_lines(
         [
             "contracts-learn gateway: examples/gateway/test_gateway.py::test_complete_returns_the_answer_and_its_token_count: * runs, * read: *usage.total_tokens*",
-            "contracts-learn gateway: 5 tests, * mutated runs, * paths read on 2 endpoints -> *gateway.yaml",
+            "contracts-learn gateway: *::test_ask_surfaces_a_rate_limit_then_succeeds: 1 runs, 0 read: it fails when run again unchanged*",
+            "contracts-learn gateway: 9 tests, * mutated runs, * paths read on * endpoints -> *gateway.yaml",
         ]
     )
 
@@ -66,7 +68,7 @@ def test_learning_the_example_gateway_finds_what_it_reads_and_not_what_it_ignore
 def test_the_committed_consumer_file_is_what_learning_the_example_writes(
     gateway: pytest.Pytester,
 ) -> None:
-    gateway.runpytest(*QUIET, *LEARN).assert_outcomes(passed=5)
+    gateway.runpytest(*QUIET, *LEARN).assert_outcomes(passed=10)
     committed = yaml.safe_load((REPO / "contracts" / "consumers" / "gateway.yaml").read_text())
     assert learned(gateway) == committed["endpoints"], (
         "contracts/consumers/gateway.yaml is out of date: run `pytest examples/gateway "

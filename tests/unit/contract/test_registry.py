@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from provider_contracts.contract.registry import Registry, find_root
+from provider_contracts.contract.registry import Registry
 from provider_contracts.errors import ContractError, UnknownName
 
 
@@ -73,8 +73,25 @@ def test_a_broken_provider_does_not_stop_another(sample: Path) -> None:
             "title: T\nbase_url: https://x\nauth: {env: K, header: H}\nvolatile: [1]\n",
             "'volatile' must be a list of strings",
         ),
+        (
+            "title: T\nbase_url: https://x\nauth: {env: K, header: H}\nmax_age: 90\n",
+            "'max_age' must be a duration such as 90d or 12h, not 90",
+        ),
+        (
+            "title: T\nbase_url: https://x\nauth: {env: K, header: H}\nmax_ages: 90d\n",
+            "unknown field 'max_ages' \\(did you mean 'max_age'\\?\\)",
+        ),
     ],
-    ids=["no-title", "no-auth-env", "bad-url", "title-list", "not-mapping", "volatile-ints"],
+    ids=[
+        "no-title",
+        "no-auth-env",
+        "bad-url",
+        "title-list",
+        "not-mapping",
+        "volatile-ints",
+        "max-age-without-unit",
+        "max-age-misspelt",
+    ],
 )
 def test_manifest_problems_name_the_file_and_field(
     sample: Path, yaml_text: str, message: str
@@ -132,11 +149,6 @@ def test_a_missing_contracts_folder_is_an_input_error(tmp_path: Path) -> None:
         Registry.load(tmp_path / "contracts")
 
 
-def test_find_root_walks_up_to_the_folder_with_contracts(sample: Path) -> None:
-    assert find_root(sample / "cassettes" / "acme") == sample.resolve()
-    assert find_root(Path("/")) == Path("/")
-
-
 def test_an_error_body_is_an_object_with_the_error_branch_key(sample: Path) -> None:
     registry = Registry.load(sample / "contracts")
     chat = registry.endpoint("acme/chat")
@@ -146,3 +158,17 @@ def test_an_error_body_is_an_object_with_the_error_branch_key(sample: Path) -> N
     assert not chat.is_error_body({"id": "x"})
     assert not chat.is_error_body([{key: 1}])
     assert not chat.is_error_body(None)
+
+
+@pytest.mark.parametrize(
+    ("written", "days"), [("90d", 90.0), ("12h", 0.5), ("1d12h", 1.5)], ids=lambda v: str(v)
+)
+def test_a_providers_max_age_is_read_as_a_duration(sample: Path, written: str, days: float) -> None:
+    manifest = sample / "contracts" / "acme" / "provider.yaml"
+    manifest.write_text(manifest.read_text() + f"max_age: {written}\n")
+    max_age = Registry.load(sample / "contracts").provider("acme").max_age
+    assert max_age is not None and max_age.total_seconds() == days * 86400
+
+
+def test_a_provider_without_max_age_has_none(sample: Path) -> None:
+    assert Registry.load(sample / "contracts").provider("acme").max_age is None

@@ -225,3 +225,29 @@ def test_live_forwarding_masks_a_binary_answer_holding_the_key(
     assert leaks((tmp_path / "scratch/acme/chat.json").read_bytes(), LONG_KEY) == []
     (report,) = chosen.broken
     assert leaks(report.message, LONG_KEY) == []
+
+
+def test_a_consumers_cassettes_are_added_to_and_keep_their_recording_date(
+    sample: Path, tmp_path: Path
+) -> None:
+    def session(answer: bytes) -> Forwarder:
+        chosen = Forwarder(
+            project(sample),
+            ["acme/chat"],
+            {"ACME_API_KEY": KEY},
+            Scratch(tmp_path / "mine", "pytest --contracts-record-mode=new", consumer=True),
+        )
+        outgoing = chosen.prepare("POST", f"{ACME}/chat/completions", b"{}", [])
+        headers = [("Content-Type", "application/json"), ("X-Request-Id", "r")]
+        chosen.received(outgoing, 200, "OK", headers, answer)
+        return chosen
+
+    session(orjson.dumps(COMPLETION))
+    first = read(tmp_path / "mine/acme/chat.json")
+    session(orjson.dumps({**COMPLETION, "id": "cmpl-2"}))
+    assert session(b'{"id": 1}').broken  # broken: reported, and not kept to be replayed
+    later = read(tmp_path / "mine/acme/chat.json")
+    assert [i.response.body.value["id"] for i in later.interactions] == ["cmpl-1", "cmpl-2"]  # type: ignore[index]
+    assert [i.index for i in later.interactions] == [0, 1]
+    assert later.provenance == first.provenance
+    assert later.interactions[0].source == "pytest --contracts-record-mode=new"

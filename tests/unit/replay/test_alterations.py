@@ -39,6 +39,10 @@ BODY = {
             Alteration("cut", events=3, scope="openrouter/chat_completions_stream"),
         ),
         ("slow:0.1@stripe*1", Alteration("slow", seconds=0.1, scope="stripe", times=1)),
+        (
+            "status:429:2*1@openrouter/models",
+            Alteration("status", value=429, seconds=2.0, scope="openrouter/models", times=1),
+        ),
         ("echo:Authorization", Alteration("echo", header="Authorization")),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
@@ -69,6 +73,9 @@ def _fields(alteration: Alteration) -> dict[str, Any]:
         ("slow", "slow needs seconds"),
         ("echo", "echo needs a header name"),
         ("reset*0", "*TIMES must be at least 1"),
+        ("status:429:2*-3", "*TIMES is a whole number, at least 1, given once"),
+        ("reset*2*3", "*TIMES is a whole number, at least 1, given once"),
+        ("drop:usage@openrouter/models@x", "two targets, @openrouter/models and @x; give one"),
     ],
     ids=lambda value: value,
 )

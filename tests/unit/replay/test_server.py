@@ -336,3 +336,64 @@ def test_the_request_log_is_a_ring_of_the_last_requests(root: Path) -> None:
         for path in ("/key", "/credits", "/models"):
             httpx.get(server.base_url("openrouter") + path)
         assert [e.path for e in server.exchanges] == ["/api/v1/credits", "/api/v1/models"]
+
+
+def test_a_burst_of_connections_waits_in_the_backlog_instead_of_being_dropped(
+    root: Path,
+) -> None:
+    server = ReplayServer.at(root, ["openrouter"])
+    url = server.bind()  # listening, not yet accepting: every connection waits in the backlog
+    port = int(url.rsplit(":", 1)[1])
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(100):
+            opened.append(socket.create_connection((HOST, port), timeout=2))
+    finally:
+        for sock in opened:
+            sock.close()
+        server.stop()
+    assert len(opened) == 100
+
+
+# --- a request the server will not read -------------------------------------------------------
+
+
+def raw_request(server: ReplayServer, head: str) -> tuple[int, dict[str, object]]:
+    """Send a request head by hand (httpx writes a true Content-Length) and read the answer."""
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection((HOST, port), timeout=5) as sock:
+        sock.sendall(head.encode() + b"\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):  # the server closes after a refusal
+            received += chunk
+    status_line, _, rest = received.partition(b"\r\n")
+    return int(status_line.split()[1]), orjson.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "expected"),
+    [
+        ("abc", 400, "Content-Length 'abc' is not a number of bytes"),
+        ("-5", 400, "Content-Length '-5' is not a number of bytes"),
+        ("1e3", 400, "Content-Length '1e3' is not a number of bytes"),
+        ("99999999999", 413, "a request body of 99999999999 bytes is over"),
+    ],
+    ids=["letters", "negative", "exponent", "huge"],
+)
+def test_a_bad_content_length_is_refused_in_one_json_line(
+    server: ReplayServer, capfd: pytest.CaptureFixture[str], length: str, status: int, expected: str
+) -> None:
+    head = (
+        f"POST /openrouter/api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {length}"
+    )
+    answered, body = raw_request(server, head)
+    assert answered == status
+    message = body["error"]["message"]  # type: ignore[index]
+    assert message.startswith(expected) and "\n" not in message
+    assert "Traceback" not in capfd.readouterr().err
+    assert server.exchanges[-1].status == status
+
+
+def test_the_server_answers_on_after_refusing_a_content_length(server: ReplayServer) -> None:
+    raw_request(server, "POST /openrouter/api/v1/key HTTP/1.1\r\nHost: x\r\nContent-Length: -1")
+    assert httpx.get(server.base_url("openrouter") + "/key").status_code == 200

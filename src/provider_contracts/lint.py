@@ -74,9 +74,12 @@ def lint(
             findings.append(Problem(display(folder), str(exc)))
     registry = Registry(contracts_root, providers)
     store = SchemaStore(contracts_root)
+    compiled: set[str] = set()  # schema refs compiled, and files already found broken
     for path in sorted(contracts_root.rglob("*.json")):
-        findings.extend(_schema_file(store, contracts_root, path))
-    compiled: set[str] = set()
+        problems = _schema_file(store, contracts_root, path)
+        if problems:  # compiling it again would report the same problem twice
+            compiled.add(path.relative_to(contracts_root).as_posix())
+        findings.extend(problems)
     for endpoint in registry.endpoints():
         refs = [*endpoint.responses.values(), *endpoint.headers.values()]
         if endpoint.error_branch:
@@ -86,7 +89,7 @@ def lint(
             if endpoint.stream.event:
                 refs.append(endpoint.stream.event)
         for ref in refs:
-            if str(ref) in compiled:
+            if str(ref) in compiled or ref.file in compiled:
                 continue
             compiled.add(str(ref))
             try:

@@ -57,6 +57,10 @@ BAD_BASE_URL = (
 )
 BAD_KEY_ENV = "{value!r} is not an UPPER_SNAKE environment variable name; use e.g. TOGETHER_API_KEY"
 BAD_AUTH_HEADER = "{value!r} is not an HTTP header name; use e.g. Authorization or x-api-key"
+CLEARTEXT_BASE_URL = (
+    "{value!r} is http:// to another machine, so the key would travel in cleartext; "
+    "use https://, or http:// only to 127.0.0.1, localhost or [::1]"
+)
 BAD_AUTH_SCHEME = (
     '{value!r} is not an auth scheme: one word such as Bearer, or "" to send the bare key'
 )
@@ -90,6 +94,8 @@ def check_base_url(value: str) -> str | None:
         valid = False
     if not valid or any(c.isspace() for c in value):
         return BAD_BASE_URL.format(value=value)
+    if value.startswith("http://") and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return CLEARTEXT_BASE_URL.format(value=value)
     return None
 
 
@@ -130,12 +136,8 @@ class NewProvider:
 
     def problems(self) -> list[tuple[str, str]]:
         """(field, problem) for every field that cannot be used."""
-        found = []
-        for name, check in CHECKS.items():
-            problem = check(getattr(self, name) or "")
-            if problem is not None:
-                found.append((name, problem))
-        return found
+        checked = ((name, check(getattr(self, name) or "")) for name, check in CHECKS.items())
+        return [(name, problem) for name, problem in checked if problem is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,47 +267,44 @@ STREAM_RULES = (
 )
 
 
-def _model_line(spec: NewProvider) -> str:
-    if spec.model:
-        return f"    model: {_q(spec.model)}\n"
-    return (
-        "    # The cheapest chat model this provider serves: set it before recording.\n"
-        f"    model: {PLACEHOLDER_MODEL}\n"
-    )
+def _chat(spec: NewProvider, stream: bool = False) -> str:
+    """The contract of chat_completions, or with `stream` of chat_completions_stream."""
+    what, sends, body = _STREAMED if stream else _PLAIN
+    model = f"    model: {_q(spec.model)}\n" if spec.model else _NO_MODEL
+    head = _CHAT_CONTRACT.format(what=what, model=model, sends=sends, body=body)
+    if stream:
+        return head + _STREAM_TAIL.replace("RULES", ", ".join(STREAM_RULES))
+    return head + f'rules: [{", ".join(CHAT_RULES)}]   # contracts/README.md, "Semantic rules"\n'
 
 
-def _chat(spec: NewProvider) -> str:
-    return f"""\
-description: Non-streamed chat completion (POST /chat/completions, OpenAI-compatible).
+_PLAIN = (
+    "Non-streamed chat completion (POST /chat/completions, OpenAI-compatible)",
+    "",
+    "chat_completion",
+)
+_NO_MODEL = (
+    "    # The cheapest chat model this provider serves: set it before recording.\n"
+    f"    model: {PLACEHOLDER_MODEL}\n"
+)
+_STREAMED = (
+    "Streamed chat completion (POST /chat/completions with stream true, server-sent events)",
+    "    stream: true\n    stream_options: {include_usage: true}\n",
+    "chat_chunk",
+)
+_CHAT_CONTRACT = """\
+description: {what}.
 method: POST
 path: /chat/completions
 probe:
   json:
-{_model_line(spec)}    messages: [{{role: user, content: Say OK}}]
+{model}    messages: [{{role: user, content: Say OK}}]
     max_tokens: 1
-responses:
-  "200": schemas/chat_completion.schema.json
+{sends}responses:
+  "200": schemas/{body}.schema.json
   "4XX": schemas/error.schema.json
   "5XX": schemas/error.schema.json
-rules: [{", ".join(CHAT_RULES)}]   # contracts/README.md, "Semantic rules"
 """
-
-
-def _chat_stream(spec: NewProvider) -> str:
-    return f"""\
-description: Streamed chat completion (POST /chat/completions with stream true, server-sent events).
-method: POST
-path: /chat/completions
-probe:
-  json:
-{_model_line(spec)}    messages: [{{role: user, content: Say OK}}]
-    max_tokens: 1
-    stream: true
-    stream_options: {{include_usage: true}}
-responses:
-  "200": schemas/chat_chunk.schema.json
-  "4XX": schemas/error.schema.json
-  "5XX": schemas/error.schema.json
+_STREAM_TAIL = """\
 # A failure after the stream has started arrives, OpenAI-style, as a data event with a
 # top-level "error".
 error_branch:
@@ -315,7 +314,7 @@ stream:
   format: data
   event: schemas/chat_chunk.schema.json
   terminator: "[DONE]"
-  rules: [{", ".join(STREAM_RULES)}]
+  rules: [RULES]
   folds_into: chat_completions
 """
 
@@ -339,7 +338,7 @@ volatile:
 
 _ENDPOINTS: dict[str, Callable[[NewProvider], str]] = {
     "chat_completions": _chat,
-    "chat_completions_stream": _chat_stream,
+    "chat_completions_stream": lambda spec: _chat(spec, stream=True),
     "models": _models,
 }
 

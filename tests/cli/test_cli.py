@@ -82,7 +82,37 @@ def test_verify_exits_2_when_a_cassette_is_missing(run: Run, sample: Path) -> No
     (sample / "cassettes" / "beta" / "messages_stream.json").unlink()
     result = run("verify", "beta")
     assert result.exit_code == 2
-    assert "MISS beta/messages_stream" in result.output
+    assert "MISS beta/messages_stream  no cassette" in result.stdout
+    assert "not verified" not in result.stdout
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and line.endswith(
+        "cassettes/beta/messages_stream.json does not exist; record it with "
+        "`contracts record beta --endpoint messages_stream`"
+    )
+
+
+def test_verify_says_a_folder_in_place_of_a_cassette_is_a_folder(run: Run, sample: Path) -> None:
+    path = sample / "cassettes" / "beta" / "messages_stream.json"
+    path.unlink()
+    path.mkdir()
+    result = run("verify", "beta")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "cassettes/beta/messages_stream.json is a folder, not a cassette file; remove" in line
+
+
+def test_check_finds_a_stream_cut_short_a_violation_as_verify_does(
+    run: Run, tmp_path: Path
+) -> None:
+    cut = tmp_path / "cut.sse"
+    cut.write_text(STREAM[:30])
+    result = run("check", "acme/chat_stream", str(cut))
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"FAIL acme/chat_stream: {cut} (status 200), ")
+    assert "the stream ends mid-event (no blank line after its last event): truncated" in (
+        result.stdout
+    )
+    assert result.stderr == ""
 
 
 def test_check_a_matching_body(run: Run, tmp_path: Path) -> None:
@@ -136,6 +166,8 @@ def test_lint_exits_1_and_lists_problems(run: Run, sample: Path) -> None:
     result = run("lint", "--format", "json")
     assert result.exit_code == 1
     assert "has no cassette" in json.loads(result.output)["findings"][0]["message"]
+    text = run("lint")
+    assert text.stdout.splitlines()[-1] == "2 providers, 3 endpoints: 1 problem"
 
 
 def test_lint_warns_of_a_cassette_older_than_its_providers_max_age(run: Run, sample: Path) -> None:
@@ -166,6 +198,24 @@ def test_list_shows_age_and_provenance(run: Run) -> None:
     assert first.startswith("acme/chat ") and "3 interactions" in first
     assert "not live: built from tests/data/sample" in first
     assert "not live, built from tests/data/sample" in run("verify", "acme").output
+
+
+def test_list_says_a_recording_from_another_base_url_is_not_live(run: Run, sample: Path) -> None:
+    path = sample / "cassettes" / "acme" / "chat.json"
+    doc = json.loads(path.read_text())
+    doc["provenance"] = {
+        "recorded_live": False,
+        "recorded_at": "2026-12-01T03:17:00Z",
+        "recorded_from": "http://127.0.0.1:8000/v1",
+    }
+    path.write_text(json.dumps(doc))
+    first = run("list", "acme").output.splitlines()[0]
+    assert "not live: recorded from http://127.0.0.1:8000/v1 2026-12-01T03:17:00Z" in first
+    assert "recorded live" not in first
+    assert (
+        "not live, recorded from http://127.0.0.1:8000/v1 (--base-url)"
+        in run("verify", "acme").output
+    )
 
 
 def test_list_in_json(run: Run, sample: Path) -> None:
@@ -310,11 +360,6 @@ BAD_INPUTS: list[tuple[str, Callable[[Path], list[str]], str]] = [
         "check-binary",
         lambda s: ["check", "acme/chat", _write(s / "body.bin", b"\x89PNG\r\n\x1a\n\x00\x00")],
         "body.bin: binary data",
-    ),
-    (
-        "check-truncated-stream",
-        lambda s: ["check", "acme/chat_stream", _write(s / "cut.sse", STREAM[:30])],
-        "cut.sse: the stream ends mid-event (truncated)",
     ),
     (
         "check-stream-for-json",
@@ -624,6 +669,28 @@ def test_the_console_script_maps_errors_to_exit_codes(sample: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: unknown provider 'nope'")
+
+
+MAIN = "from provider_contracts.cli import main; main()"
+
+
+@pytest.mark.parametrize("command", [["list"], ["verify", "acme"]], ids=["list", "verify"])
+def test_a_reader_that_closed_the_pipe_ends_the_command_quietly_with_0(
+    sample: Path, command: list[str]
+) -> None:
+    """`contracts list | head -1`: the reader is gone before the output is written."""
+    import subprocess
+    import sys
+
+    with subprocess.Popen(
+        [sys.executable, "-c", MAIN, "--root", str(sample), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        errors = proc.stderr.read()
+    assert (proc.returncode, errors) == (0, b"")
 
 
 @pytest.mark.parametrize("redirect", ["pipe", "file"])

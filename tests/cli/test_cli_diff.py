@@ -170,8 +170,8 @@ BAD_INPUT = [
     (
         "cassettes of two endpoints",
         lambda s: ("cassettes/acme/chat.json", "cassettes/acme/chat_stream.json"),
-        "error: cassettes/acme/chat.json is a acme/chat cassette but "
-        "cassettes/acme/chat_stream.json is a acme/chat_stream one; pass --contract to say "
+        "error: cassettes/acme/chat.json is a cassette of acme/chat but "
+        "cassettes/acme/chat_stream.json one of acme/chat_stream; pass --contract to say "
         "which contract reads them",
     ),
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +83,20 @@ def test_verify_loads_its_own_command_and_renderer_only(sample: Path) -> None:
     reports = {m for m in modules if m.startswith("provider_contracts.reports.")}
     assert reports == {"provider_contracts.reports.text"}
     assert "xml.etree.ElementTree" not in modules
+
+
+COMMAND_LINE = ("contracts ", "OPENROUTER_API_KEY=", "STRIPE_API_KEY=", "curl ")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_help_example_pastes_into_a_shell_as_printed(name: str) -> None:
+    from click.testing import CliRunner
+
+    printed = CliRunner().invoke(cli, [name, "--help"], terminal_width=200).output
+    block = printed.partition("Examples:\n")[2].replace("\\\n", " ")
+    shown = itertools.takewhile(lambda line: line.strip(" \b"), block.splitlines())
+    lines = [line for line in shown if line.strip().startswith(COMMAND_LINE)]
+    assert lines
+    for line in lines:
+        words = shlex.split(line)  # unbalanced quotes raise
+        assert not any("\n" in word for word in words), line

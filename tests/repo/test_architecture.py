@@ -72,3 +72,12 @@ def test_architecture_names_every_room() -> None:
     text = (REPO / "ARCHITECTURE.md").read_text()
     for room in sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py")):
         assert f"{room}/" in text, room
+
+
+@pytest.mark.parametrize("doc", ["ARCHITECTURE.md", "README.md"])
+def test_the_test_layout_names_every_folder_of_tests(doc: str) -> None:
+    text = (REPO / doc).read_text()
+    folders = sorted(
+        p.name for p in (REPO / "tests").iterdir() if p.is_dir() and p.name[0] not in "_."
+    )
+    assert [f for f in folders if f"{f}/" not in text] == []

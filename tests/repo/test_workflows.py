@@ -195,9 +195,19 @@ def test_the_gate_step_runs_contracts_gate_on_the_reports() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["ruff check", "ruff format --check", "mypy src", "pytest", "contracts lint", "contracts scan"],
+    [
+        "ruff check",
+        "ruff format --check",
+        "mypy src",
+        "lint-imports",
+        "pytest",
+        "contracts lint",
+        "contracts scan",
+        "contracts verify --all",
+    ],
 )
 def test_ci_runs_the_project_checks(command: str) -> None:
+    assert command.partition(" ")[0] in (REPO / "scripts" / "check").read_text()  # CI mirrors it
     workflow = _load("ci.yml")
     runs = " ".join(s.get("run", "") for s in _steps(workflow, "check"))
     assert command in runs

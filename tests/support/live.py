@@ -37,3 +37,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def server_for(root: Path, *providers: str, alter: tuple[str, ...] = ()) -> ReplayServer:
     return ReplayServer.at(root, providers, alter)
+
+
+def point_at(root: Path, server: ReplayServer, *providers: str) -> None:
+    """Make the server these providers' manifest base_url: calls to it then are live ones."""
+    for provider in providers:
+        manifest = root / "contracts" / provider / "provider.yaml"
+        lines = manifest.read_text().splitlines(keepends=True)
+        manifest.write_text(
+            "".join(
+                f"base_url: {server.base_url(provider)}\n" if line.startswith("base_url:") else line
+                for line in lines
+            )
+        )

@@ -51,6 +51,17 @@ def test_schema_problems_are_found(sample: Path, change: dict[str, object], expe
     assert any(expected in m and "error.schema.json" in m for m in found), found
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["{oops", '{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "objectx"}'],
+    ids=["not-json", "meta-schema"],
+)
+def test_a_broken_schema_file_is_one_problem(sample: Path, text: str) -> None:
+    (sample / "contracts" / "acme" / "schemas" / "error.schema.json").write_text(text)
+    found = _messages(sample)
+    assert len(found) == 1, found
+
+
 def test_every_problem_is_reported_not_only_the_first(sample: Path) -> None:
     _edit_schema(sample, "error.schema.json", {"$id": "x", "type": "objectx"})
     (sample / "cassettes" / "beta" / "messages_stream.json").unlink()

@@ -309,6 +309,29 @@ def test_respx(contracts_respx):
     result.assert_outcomes(passed=1)
 
 
+def test_the_respx_router_without_respx_fails_with_the_install_line(
+    project: pytest.Pytester,
+) -> None:
+    result = run(
+        project,
+        """
+import sys
+
+@pytest.fixture
+def no_respx(monkeypatch):
+    monkeypatch.setitem(sys.modules, "respx", None)  # as where respx is not installed
+
+@pytest.mark.contract("acme/chat_stream")
+def test_respx(no_respx, contracts_respx):
+    pass
+""",
+    )
+    result.assert_outcomes(errors=1)
+    line = "contracts_respx needs respx: pip install 'provider-contracts[respx]'"
+    assert line in result.stdout.lines
+    result.stdout.no_fnmatch_line("*import of respx*")
+
+
 def test_an_async_client_replays_through_its_own_fixture(project: pytest.Pytester) -> None:
     result = run(
         project,

@@ -124,6 +124,14 @@ def test_without_a_model_the_probes_carry_a_placeholder_to_set(contracts: Path) 
     assert done.model_is_placeholder is True
 
 
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/v1", "http://localhost:8000/v1", "http://[::1]:8000/v1"]
+)
+def test_cleartext_http_is_accepted_only_to_this_machine(url: str) -> None:
+    assert sc.check_base_url(url) is None
+    assert sc.check_base_url(url.replace("http://", "https://")) is None
+
+
 def test_a_trailing_slash_on_the_base_url_is_dropped(contracts: Path) -> None:
     sc.scaffold(contracts, spec(base_url="http://127.0.0.1:8000/v1/"))
     assert Registry.load(contracts).provider("acme").base_url == "http://127.0.0.1:8000/v1"
@@ -154,6 +162,10 @@ BAD = [
     pytest.param("base_url", "https://llm acme.dev", id="URL with a space"),
     pytest.param("base_url", "HTTPS://llm.acme.dev", id="URL with an upper-case scheme"),
     pytest.param("base_url", "https://llm.acme.dev/v1?key=x", id="URL with a query"),
+    pytest.param("base_url", "http://llm.acme.dev/v1", id="cleartext URL to another machine"),
+    pytest.param(
+        "base_url", "http://127.0.0.1.nip.io/v1", id="cleartext URL to a loopback look-alike"
+    ),
     pytest.param("key_env", "acme_api_key", id="lower-case variable"),
     pytest.param("key_env", "ACME-API-KEY", id="variable with dashes"),
     pytest.param("key_env", "1ACME", id="variable starting with a digit"),

@@ -29,6 +29,7 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Callable
 
 __all__ = [
     "BEARER",
@@ -148,24 +149,45 @@ _B64_HINT = re.compile(
 def _base64_spans(text: str) -> list[Span]:
     if len(text) < _SHORTEST_BASE64:
         return []
+    return _widened(text, _B64_HINT, _BEFORE, _B64, _base64_window)
+
+
+def _base64_window(text: str, low: int, hint: re.Match[str]) -> tuple[list[Span], int]:
+    """The keys in the base64 run from `low` through `hint`, decoded at each alignment."""
+    high = hint.end()
+    limit = min(len(text), hint.end() + _REACH)
+    while high < limit and text[high] in _B64:
+        high += 1
+    found: list[Span] = []
+    for offset in range(4):
+        start = low + offset
+        for begin, end, kind, _ in raw_spans(_decoded(text[start:high])):
+            found.append(
+                (start + 8 * begin // 6, start + (8 * end - 1) // 6 + 1, f"{kind} (base64)")
+            )
+    return found, max((span[1] for span in found), default=0)
+
+
+def _widened(
+    text: str,
+    hints: re.Pattern[str],
+    back: int,
+    allowed: frozenset[str],
+    window: Callable[[str, int, re.Match[str]], tuple[list[Span], int]],
+) -> list[Span]:
+    """The spans `window` finds around each hint not yet covered, widened back over up to
+    `back` allowed characters (a key may start before the part that gave it away)."""
     found: list[Span] = []
     covered = 0
-    for hint in _B64_HINT.finditer(text):
+    for hint in hints.finditer(text):
         if hint.start() < covered:
             continue
         low = hint.start()
-        while low > 0 and hint.start() - low < _BEFORE and text[low - 1] in _B64:
+        while low > 0 and hint.start() - low < back and text[low - 1] in allowed:
             low -= 1
-        high = hint.end()
-        limit = min(len(text), hint.end() + _REACH)
-        while high < limit and text[high] in _B64:
-            high += 1
-        for offset in range(4):
-            start = low + offset
-            for begin, end, kind, _ in raw_spans(_decoded(text[start:high])):
-                span = (start + 8 * begin // 6, start + (8 * end - 1) // 6 + 1)
-                found.append((*span, f"{kind} (base64)"))
-                covered = max(covered, span[1])
+        spans, end = window(text, low, hint)
+        found.extend(spans)
+        covered = max(covered, end)
     return found
 
 
@@ -192,26 +214,24 @@ _BACK = 256  # plain characters before a run's first escape that may belong to a
 def _escaped_spans(text: str) -> list[Span]:
     if len(text) < SHORTEST or ("%" not in text and "\\" not in text):
         return []
-    found: list[Span] = []
-    covered = 0
-    for escape in _ESCAPE.finditer(text):
-        if escape.start() < covered:
-            continue
-        low = escape.start()
-        while low > 0 and escape.start() - low < _BACK and text[low - 1] in _PLAIN_OR_ESCAPE:
-            low -= 1
-        while (run := _RUN.match(text, low)) is None or run.end() <= escape.start():
-            low = run.end() if run else low + 1  # a lone backslash, or a run that ends early
-        high = covered = run.end()
-        starts, ends, chars = [], [], []
-        for unit in _UNIT.finditer(text, low, high):
-            starts.append(unit.start())
-            ends.append(unit.end())
-            hex_code = unit.group(1) or unit.group(2)
-            chars.append(chr(int(hex_code, 16)) if hex_code else unit.group(3) or unit.group(4))
-        for begin, end, kind, _ in raw_spans("".join(chars)):
-            found.append((starts[begin], ends[end - 1], f"{kind} (escaped)"))
-    return found
+    return _widened(text, _ESCAPE, _BACK, _PLAIN_OR_ESCAPE, _escaped_window)
+
+
+def _escaped_window(text: str, low: int, escape: re.Match[str]) -> tuple[list[Span], int]:
+    """The keys in the run of plain characters and escapes from `low` through `escape`."""
+    while (run := _RUN.match(text, low)) is None or run.end() <= escape.start():
+        low = run.end() if run else low + 1  # a lone backslash, or a run that ends early
+    starts, ends, chars = [], [], []
+    for unit in _UNIT.finditer(text, low, run.end()):
+        starts.append(unit.start())
+        ends.append(unit.end())
+        hex_code = unit.group(1) or unit.group(2)
+        chars.append(chr(int(hex_code, 16)) if hex_code else unit.group(3) or unit.group(4))
+    found = [
+        (starts[begin], ends[end - 1], f"{kind} (escaped)")
+        for begin, end, kind, _ in raw_spans("".join(chars))
+    ]
+    return found, run.end()
 
 
 # --- one known key --------------------------------------------------------------------------

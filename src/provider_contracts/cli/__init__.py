@@ -13,6 +13,7 @@ May import: every room.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -94,6 +95,20 @@ class ContractsGroup(click.Group):
                 rows.append((name, listed.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """The command, its output flushed; a reader gone (`contracts list | head -1`) is no error."""
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()
+        except BrokenPipeError:
+            # As the Python docs recommend (signal module, "Note on SIGPIPE"): point stdout
+            # at devnull, so that the flush at exit does not fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
 
     def main(
         self,

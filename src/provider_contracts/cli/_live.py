@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -14,9 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASE_URL_AMBIGUOUS",
+    "LiveOptions",
     "base_urls_for",
     "network_options",
-    "policy_from",
     "verify_live_command",
 ]
 
@@ -28,8 +30,48 @@ BASE_URL_AMBIGUOUS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """`--base-url` and the time limits of live calls, as given to `record` or `verify`."""
+
+    base_urls: tuple[str, ...]
+    retries: int
+    backoff: float
+    max_wait: float
+    timeout: float
+    deadline: float
+    given: tuple[str, ...]  # the options set on the command line, e.g. ("--retries",)
+
+    def policy(self) -> RetryPolicy:
+        from ..live.caller import RetryPolicy
+
+        return RetryPolicy(
+            retries=self.retries,
+            backoff=self.backoff,
+            max_wait=self.max_wait,
+            connect_timeout=min(self.timeout, 10.0),
+            read_timeout=self.timeout,
+            deadline=self.deadline,
+        )
+
+
+NAMES = ("base_urls", "retries", "backoff", "max_wait", "timeout", "deadline")
+
+
 def network_options(func: F) -> F:
-    """`--base-url` and the time limits of live calls, shared by `record` and `verify`."""
+    """The live-call options, handed to the command as one `live_options` argument."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        context = click.get_current_context()
+        given = tuple(
+            "--" + ("base-url" if name == "base_urls" else name.replace("_", "-"))
+            for name in NAMES
+            if context.get_parameter_source(name) != click.core.ParameterSource.DEFAULT
+        )
+        values = {name: kwargs.pop(name) for name in NAMES}
+        return func(*args, live_options=LiveOptions(**values, given=given), **kwargs)
+
     options = [
         click.option(
             "--base-url",
@@ -79,24 +121,10 @@ def network_options(func: F) -> F:
             help="Total time for one call, every attempt and wait included.",
         ),
     ]
+    decorated: Any = command
     for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def policy_from(
-    retries: int, backoff: float, max_wait: float, timeout: float, deadline: float
-) -> RetryPolicy:
-    from ..live.caller import RetryPolicy
-
-    return RetryPolicy(
-        retries=retries,
-        backoff=backoff,
-        max_wait=max_wait,
-        connect_timeout=min(timeout, 10.0),
-        read_timeout=timeout,
-        deadline=deadline,
-    )
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 def base_urls_for(values: tuple[str, ...], providers: list[str]) -> dict[str, str]:
@@ -130,8 +158,7 @@ def verify_live_command(
     project: Any,
     endpoints: list[Any],
     scratch: str | None,
-    base_urls: tuple[str, ...],
-    policy: RetryPolicy,
+    live: LiveOptions,
 ) -> Any:
     """`contracts verify --live`: the live result, and where its recordings went."""
     import os
@@ -141,7 +168,7 @@ def verify_live_command(
     from ..verify.live import keys_for, scratch_folder, verify_live
 
     providers = list(dict.fromkeys(e.provider for e in endpoints))
-    urls = base_urls_for(base_urls, providers)
+    urls = base_urls_for(live.base_urls, providers)
     keys_for(endpoints, project.registry, os.environ)  # before anything is made on disk
     folder = scratch_folder(project.root, project.cassettes, Path(scratch) if scratch else None)
     result = verify_live(
@@ -151,7 +178,7 @@ def verify_live_command(
         folder,
         os.environ,
         base_urls=urls,
-        policy=policy,
+        policy=live.policy(),
         log=lambda line: click.echo(line, err=True),
     )
     click.echo(f"live recordings in {display(folder)}", err=True)

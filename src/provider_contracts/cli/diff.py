@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..project import Project
+from ..words import count
 from ._options import format_option
 
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ Examples:
   contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json
   contracts diff old.json new.json --contract openrouter/models
   contracts diff before.txt after.txt --contract anthropic/messages_stream
-  contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json \
-      --as-alterations | sed 's/^/--alter=/' | xargs -d '\n' contracts serve openrouter
+  contracts diff cassettes/openrouter/models.json scratch/openrouter/models.json \\
+      --as-alterations | sed 's/^/--alter=/' | xargs -d '\\n' contracts serve openrouter
 \b
 OLD and NEW are cassettes or response bodies (JSON, or a raw text/event-stream).
 Without --contract, two cassettes under .../PROVIDER/ENDPOINT.json are read against
@@ -37,7 +38,7 @@ MIXED = (
     "{cassette} is a cassette but {body} is a response body; compare two cassettes or two bodies"
 )
 DISAGREE = (
-    "{old} is a {old_id} cassette but {new} is a {new_id} one; pass --contract to say "
+    "{old} is a cassette of {old_id} but {new} one of {new_id}; pass --contract to say "
     "which contract reads them"
 )
 NO_DRIFT = "no drift: the two recordings have the same shape"
@@ -182,7 +183,7 @@ def _summary(findings: tuple[Finding, ...], endpoint: Endpoint | None) -> str:
     counts = [(s, sum(f.severity == s for f in findings)) for s in SEVERITIES]
     parts = ", ".join(f"{count} {severity}" for severity, count in counts if count)
     total = len(findings)
-    return f"{where}{total} finding{'s' * (total != 1)}: {parts}{tail}"
+    return f"{where}{count(total, 'finding')}: {parts}{tail}"
 
 
 def _json(old: str, new: str, endpoint: Endpoint | None, findings: tuple[Finding, ...]) -> str:

@@ -16,6 +16,7 @@ Examples:
   contracts gate reports/*.json
   contracts gate reports/*.json --max-age 2d --allow-unverified
   contracts gate reports/offline.json --allow-offline
+  contracts gate reports/against-serve.json --allow-base-url
   contracts gate reports/all.json --waivers contracts/waivers.yaml --format json
   contracts gate reports/*.json --consumer gateway
 """
@@ -42,6 +43,11 @@ Examples:
     help="Let offline reports (the committed cassettes, not the providers today) count.",
 )
 @click.option(
+    "--allow-base-url",
+    is_flag=True,
+    help="Let live reports made with --base-url (another server, not the provider) count.",
+)
+@click.option(
     "--waivers",
     "waivers_path",
     type=click.Path(dir_okay=False),
@@ -58,6 +64,7 @@ def command(
     max_age: timedelta,
     allow_unverified: bool,
     allow_offline: bool,
+    allow_base_url: bool,
     waivers_path: str | None,
     waiver_horizon: timedelta,
     consumer: str | None,
@@ -68,7 +75,8 @@ def command(
     Exit 0 when every endpoint in contracts/ is covered by a fresh report that shows no
     contract violation and no breaking drift (beyond waivers in force); 1 when
     anything blocks, each reason on one line with what to do; 2 on bad input. Offline
-    reports count only with --allow-offline; a report dated in the future blocks. With
+    reports count only with --allow-offline, live reports that called a --base-url
+    instead of the providers only with --allow-base-url; a report dated in the future blocks. With
     --consumer NAME, only a violation or breaking drift at a path NAME reads (or above
     one) blocks; the rest is noted as "not read by NAME".
     """
@@ -86,7 +94,8 @@ def command(
     endpoints = project.registry.endpoint_ids()
     if not endpoints:
         raise InputError(NO_ENDPOINTS.format(where=display(project.contracts)))
-    read = [read_report(Path(path)) for path in reports]
+    unique = {Path(path).resolve(): Path(path) for path in reversed(reports)}  # a file once
+    read = [read_report(path) for path in reversed(unique.values())]
     now = datetime.now(UTC)
     waivers_file = Path(waivers_path) if waivers_path else project.contracts / "waivers.yaml"
     waivers = (
@@ -105,6 +114,7 @@ def command(
         max_age=max_age,
         allow_unverified=allow_unverified,
         allow_offline=allow_offline,
+        allow_base_url=allow_base_url,
         waivers=waivers,
         waivers_file=display(waivers_file),
         consumers=consumers,

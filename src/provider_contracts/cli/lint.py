@@ -8,6 +8,7 @@ import click
 import orjson
 
 from ..project import Project
+from ..words import count
 from ._options import consumer_option, format_option, waiver_horizon_option
 
 
@@ -59,11 +60,9 @@ def command(project: Project, waiver_horizon: timedelta, consumer: str | None, f
             click.echo(f"warn  {warning}")
         for line in aged:
             click.echo(f"warn  {line}")
-        count = len(registry.endpoints())
-        verdict = f"{len(findings)} problems" if findings else "all good"
+        endpoints = count(len(registry.endpoints()), "endpoint")
+        verdict = count(len(findings), "problem") if findings else "all good"
         if consumer is not None:
-            verdict += (
-                f"; {len(warnings)} read{'s' * (len(warnings) != 1)} of {consumer} not guaranteed"
-            )
-        click.echo(f"{len(registry.providers)} providers, {count} endpoints: {verdict}")
+            verdict += f"; {count(len(warnings), 'read')} of {consumer} not guaranteed"
+        click.echo(f"{count(len(registry.providers), 'provider')}, {endpoints}: {verdict}")
     click.get_current_context().exit(1 if findings else 0)

@@ -9,6 +9,7 @@ import click
 import orjson
 
 from ..project import Project
+from ..words import count
 from ._options import format_option
 
 
@@ -66,11 +67,12 @@ def _describe(row: dict[str, Any]) -> str:
     old = f", {age} days old" if age is not None else ""
     if prov.get("recorded_live"):
         origin = f"recorded live {prov.get('recorded_at', '?')}"
+    elif prov.get("recorded_from"):
+        origin = f"not live: recorded from {prov['recorded_from']} {prov.get('recorded_at', '?')}"
     else:
         source = str(prov.get("source", "an unknown source")).split(" (")[0]
         origin = f"not live: built from {source}"
-    count = row["interactions"]
-    return f"{count} interaction{'s' * (count != 1)}{old}, {origin}"
+    return f"{count(row['interactions'], 'interaction')}{old}, {origin}"
 
 
 def _age_days(provenance: dict[str, Any]) -> int | None:

@@ -51,7 +51,8 @@ def _checked(field: str) -> Callable[[click.Context, click.Parameter, Any], Any]
     required=True,
     metavar="URL",
     callback=_checked("base_url"),
-    help="The API's base URL; endpoint paths are appended to it.",
+    help="The API's base URL (https://; http:// only to this machine); endpoint paths are "
+    "appended to it.",
 )
 @click.option(
     "--key-env",

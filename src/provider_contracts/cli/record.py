@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ..project import Project
-from ._live import base_urls_for, network_options, policy_from
+from ..words import count
+from ._live import LiveOptions, base_urls_for, network_options
 
 if TYPE_CHECKING:
     from ..drift.findings import Finding
@@ -21,6 +22,7 @@ Examples:
   contracts record openrouter --dry-run
   OPENROUTER_API_KEY=... contracts record openrouter
   STRIPE_API_KEY=sk_test_... contracts record stripe --endpoint checkout_session_retrieve
+  contracts record openrouter --base-url http://127.0.0.1:8000/api/v1 --scratch /tmp/rec
 \b
 Nothing is written unless every call answered; then each cassette is replaced
 atomically. Exit 0 when written, 1 when written but the new answers violate the
@@ -33,6 +35,10 @@ NOTHING_WRITTEN = (
     "nothing was written, the committed cassettes are unchanged"
 )
 SHOWN_DRIFT = ("breaking", "risky", "additive")
+ELSEWHERE_INTO_CASSETTES = (
+    "--base-url {url}: not {provider}'s base_url ({manifest}), so its answers must not "
+    "replace the committed cassettes; add --scratch DIR to record them there"
+)
 
 
 @click.command("record", epilog=EXAMPLES)
@@ -46,6 +52,13 @@ SHOWN_DRIFT = ("breaking", "risky", "additive")
     "from are called too.",
 )
 @click.option("--dry-run", is_flag=True, help="List the calls and their cost; make none.")
+@click.option(
+    "--scratch",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Write the new cassettes under DIR, not cassettes/ (needed with a --base-url "
+    "other than the manifest's; such a recording says recorded_live: false).",
+)
 @network_options
 @click.pass_obj
 def command(
@@ -53,12 +66,8 @@ def command(
     provider_name: str,
     endpoint_names: tuple[str, ...],
     dry_run: bool,
-    base_urls: tuple[str, ...],
-    retries: int,
-    backoff: float,
-    max_wait: float,
-    timeout: float,
-    deadline: float,
+    scratch: str | None,
+    live_options: LiveOptions,
 ) -> None:
     """Call PROVIDER's endpoints live, scrub, validate, show the drift, replace the cassettes.
 
@@ -78,20 +87,35 @@ def command(
         if endpoint_names
         else list(provider.endpoints.values())
     )
-    base_url = base_urls_for(base_urls, [provider.name]).get(provider.name)
+    base_url = base_urls_for(live_options.base_urls, [provider.name]).get(provider.name)
     if dry_run:
         _dry_run(plan(provider, endpoints, base_url), provider.auth.env)
         return
+    elsewhere = base_url is not None and base_url != provider.base_url.rstrip("/")
+    if elsewhere and scratch is None:
+        raise click.BadParameter(
+            ELSEWHERE_INTO_CASSETTES.format(
+                url=base_url, provider=provider.name, manifest=provider.base_url
+            ),
+            param_hint="--base-url",
+        )
     key = key_for(provider, os.environ)
+    target = project.cassettes
+    if scratch is not None:
+        from pathlib import Path
+
+        from ..verify.live import scratch_folder
+
+        target = scratch_folder(project.root, project.cassettes, Path(scratch))
     recorded = record_provider(
         provider,
         endpoints,
         key=key,
-        target=project.cassettes,
+        target=target,
         committed=project.cassettes,
         store=store_for(project.contracts),
         base_url=base_url,
-        policy=policy_from(retries, backoff, max_wait, timeout, deadline),
+        policy=live_options.policy(),
         log=lambda line: click.echo(line, err=True),
     )
     for item in recorded:
@@ -115,7 +139,7 @@ def command(
     ]
     if broken:
         click.echo(
-            f"{len(broken)} endpoint{'s' * (len(broken) != 1)} answered against the "
+            f"{count(len(broken), 'endpoint')} answered against the "
             "contract or drifted in a breaking way: review before committing"
         )
     click.get_current_context().exit(1 if broken else 0)
@@ -134,7 +158,7 @@ def _dry_run(probes: list[Probe], var: str) -> None:
         )
     state = "is set" if os.environ.get(var) else "is not set: export it before recording"
     click.echo(
-        f"{len(probes)} calls, estimated cost {_usd(total)}; none made (--dry-run); {var} {state}"
+        f"{count(len(probes), 'call')}, estimated cost {_usd(total)}; none made (--dry-run); {var} {state}"
     )
 
 

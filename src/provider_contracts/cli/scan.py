@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..project import Project
+from ..words import count
 from ._options import format_option
 
 EXAMPLES = """
@@ -27,10 +28,10 @@ NO_CASSETTES = (
     "or name the files to scan"
 )
 FOUND = (
-    "{hits} secret{s} in {files} of {scanned} files: remove them (re-record with "
+    "{hits} in {files} of {scanned}: remove them (re-record with "
     "`contracts record`, which scrubs before writing) and revoke every exposed key"
 )
-CLEAN = "no secrets in {scanned} files"
+CLEAN = "no secrets in {scanned}"
 
 
 @click.command("scan", epilog=EXAMPLES)
@@ -78,10 +79,13 @@ def command(project: Project, paths: tuple[str, ...], fmt: str) -> None:
             click.echo(f"{where}:{hit.line}: {hit.kind}: {hit.excerpt}")
         if hits:
             dirty = len({where for where, _ in hits})
-            s = "s" * (len(hits) != 1)
-            click.echo(FOUND.format(hits=len(hits), s=s, files=dirty, scanned=len(files)))
+            click.echo(
+                FOUND.format(
+                    hits=count(len(hits), "secret"), files=dirty, scanned=count(len(files), "file")
+                )
+            )
         else:
-            click.echo(CLEAN.format(scanned=len(files)))
+            click.echo(CLEAN.format(scanned=count(len(files), "file")))
     click.get_current_context().exit(1 if hits else 0)
 
 

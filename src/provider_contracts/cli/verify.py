@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..project import Project
-from ._live import network_options, policy_from, verify_live_command
+from ._live import LiveOptions, network_options, verify_live_command
 from ._options import consumer_option, format_option, report_option, write_reports
 
 EXAMPLES = """
@@ -46,12 +46,7 @@ def command(
     everything: bool,
     live: bool,
     scratch: str | None,
-    base_urls: tuple[str, ...],
-    retries: int,
-    backoff: float,
-    max_wait: float,
-    timeout: float,
-    deadline: float,
+    live_options: LiveOptions,
     consumer: str | None,
     fmt: str,
     reports: list[tuple[str, object]],
@@ -66,8 +61,9 @@ def command(
         raise click.UsageError("name a provider (e.g. `contracts verify openrouter`) or pass --all")
     if names and everything:
         raise click.UsageError("pass provider names or --all, not both")
-    if not live and (scratch or base_urls):
-        raise click.UsageError("--scratch and --base-url apply to live runs; add --live")
+    given = (("--scratch",) if scratch else ()) + live_options.given
+    if not live and given:
+        raise click.UsageError(f"{', '.join(given)}: for live runs only; add --live")
     from ..reports import RENDERERS
     from ..verify.offline import verify_offline
 
@@ -79,8 +75,7 @@ def command(
         reader = load(project.contracts, consumer, registry)
     endpoints = registry.endpoints() if everything else registry.select(names)
     if live:
-        policy = policy_from(retries, backoff, max_wait, timeout, deadline)
-        result = verify_live_command(project, endpoints, scratch, base_urls, policy)
+        result = verify_live_command(project, endpoints, scratch, live_options)
     else:
         result = verify_offline(endpoints, project.cassettes, project.contracts)
     write_reports(
@@ -89,11 +84,20 @@ def command(
         (project.contracts, project.cassettes),
     )
     click.echo(RENDERERS[fmt](result), nl=False)
-    if reader is None:
-        click.get_current_context().exit(result.exit_code)
-    from ..verify.consumer import judge
+    code = result.exit_code
+    if reader is not None:
+        from ..verify.consumer import judge
 
-    judged = judge(result, reader)
-    if fmt == "text":
-        click.echo(judged.render(), nl=False)
-    click.get_current_context().exit(judged.exit_code)
+        judged = judge(result, reader)
+        if fmt == "text":
+            click.echo(judged.render(), nl=False)
+        code = judged.exit_code
+    missing = [e.note for e in result.endpoints if e.outcome == "missing"]
+    if code == 2 and missing:
+        from ..errors import InputError
+        from ..words import count
+
+        others = len(missing) - 1
+        more = f" (and {count(others, 'other cassette')} missing)" if others else ""
+        raise InputError(f"{missing[0]}{more}")
+    click.get_current_context().exit(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ..words import count
 from .verdict import GateResult, human
 from .waivers import Waiver
 
@@ -21,16 +22,18 @@ def render(result: GateResult) -> str:
         shown[blocker.subject] = shown.get(blocker.subject, 0) + 1
         if shown[blocker.subject] <= SHOWN_PER_ENDPOINT:
             lines.append(f"BLOCK {blocker}")
-    for subject, count in shown.items():
-        if count > SHOWN_PER_ENDPOINT:
+    for subject, number in shown.items():
+        if number > SHOWN_PER_ENDPOINT:
             lines.append(
-                f"BLOCK {subject}: {count - SHOWN_PER_ENDPOINT} more (`--format json` lists them all)"
+                f"BLOCK {subject}: {number - SHOWN_PER_ENDPOINT} more (`--format json` lists them all)"
             )
     lines += [f"note  {note}" for note in result.notes]
     if result.waived:
         endpoints = sorted({endpoint for endpoint, _, _ in result.waived})
-        lines.append(f"note  {len(result.waived)} finding(s) waived on {', '.join(endpoints)}")
-    reports = f"{len(result.reports)} report{'s' * (len(result.reports) != 1)}"
+        lines.append(
+            f"note  {count(len(result.waived), 'finding')} waived on {', '.join(endpoints)}"
+        )
+    reports = count(len(result.reports), "report")
     if result.passed:
         oldest = max((result.now - r.finished_at for r in result.reports), default=timedelta())
         lines.append(
@@ -39,9 +42,8 @@ def render(result: GateResult) -> str:
             + (f" read by {result.consumer}" if result.consumer else "")
         )
     else:
-        count = len(result.blockers)
         lines.append(
-            f"gate: blocked, {count} reason{'s' * (count != 1)}; "
+            f"gate: blocked, {count(len(result.blockers), 'reason')}; "
             f"{result.covered} of {result.endpoints} endpoints covered by {reports}"
         )
     return "\n".join(lines) + "\n"

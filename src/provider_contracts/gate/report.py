@@ -7,7 +7,7 @@ pass. Drift findings are read in one place, `_findings`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class Report:
     mode: str
     finished_at: datetime
     endpoints: tuple[ReportedEndpoint, ...]
+    base_urls: Mapping[str, str] = field(default_factory=dict)  # called instead of manifests'
 
     @property
     def providers(self) -> list[str]:
@@ -109,7 +110,13 @@ def read_report(path: Path) -> Report:
             )
         )
     mode = data.get("mode")
-    return Report(where, mode if isinstance(mode, str) else "offline", finished, tuple(endpoints))
+    base_urls = data.get("base_urls") or {}
+    if not isinstance(base_urls, dict):
+        raise fail("base_urls is not an object")
+    mode = mode if isinstance(mode, str) else "offline"
+    return Report(
+        where, mode, finished, tuple(endpoints), {str(k): str(v) for k, v in base_urls.items()}
+    )
 
 
 def _violations(interactions: Iterable[Mapping[str, Any]]) -> Iterable[ReportedViolation]:

@@ -45,6 +45,10 @@ OFFLINE = (
     "an offline report: it checks the committed cassettes, not what the providers answer today"
 )
 OFFLINE_FIX = "give the nightly's live reports (`verify --live`), or pass --allow-offline"
+ELSEWHERE = (
+    "called {urls} instead of the manifests' base_url (--base-url): no evidence about the providers"
+)
+ELSEWHERE_FIX = "give the nightly's live reports (no --base-url), or pass --allow-base-url"
 NO_ENDPOINTS = (
     "{where}: no endpoint contracts, so nothing to gate; run the gate from the project "
     "that holds your contracts (--root DIR)"
@@ -80,6 +84,7 @@ VIOLATION = "contract violation at {location}: {message}"
 Kind = Literal[
     "future",
     "offline",
+    "base_url",
     "stale",
     "uncovered",
     "violation",
@@ -158,6 +163,7 @@ def evaluate(
     max_age: timedelta = DEFAULT_MAX_AGE,
     allow_unverified: bool = False,
     allow_offline: bool = False,
+    allow_base_url: bool = False,
     waivers: Sequence[Waiver] = (),
     waivers_file: str = WAIVERS_FILE,
     consumers: Sequence[Consumer] = (),
@@ -166,7 +172,8 @@ def evaluate(
     """The gate's verdict on these reports for these endpoint ids, as of `now`.
 
     A report only counts as evidence when it is live (unless `allow_offline`), not from
-    the future and not older than `max_age`; the endpoints of one that does not count
+    the future, not older than `max_age` and made against the manifests' base URLs (unless
+    `allow_base_url`); the endpoints of one that does not count
     are blocked by that report's one line, not once each. `consumers` say, per finding, who
     reads it; with `consumer` (one of their names), a violation or breaking drift that
     consumer does not read, at its path or below, is a note ("not read by NAME") instead
@@ -180,43 +187,34 @@ def evaluate(
     for report in reports:
         age = now - report.finished_at
         offline = report.mode != "live"
+        elsewhere = ELSEWHERE.format(
+            urls=", ".join(f"{k}={v}" for k, v in report.base_urls.items())
+        )
+        blocker = None
         if age < -CLOCK_SKEW:
-            blockers.append(
-                Blocker(
-                    "future",
-                    report.path,
-                    FUTURE.format(
-                        finished=_stamp(report.finished_at), ahead=human(-age), now=_stamp(now)
-                    ),
-                    FUTURE_FIX,
-                )
-            )
-            stale_endpoints.update(e.endpoint for e in report.endpoints)
+            ahead, finished = human(-age), _stamp(report.finished_at)
+            problem = FUTURE.format(finished=finished, ahead=ahead, now=_stamp(now))
+            blocker = Blocker("future", report.path, problem, FUTURE_FIX)
         elif offline and not allow_offline:
-            blockers.append(Blocker("offline", report.path, OFFLINE, OFFLINE_FIX))
-            stale_endpoints.update(e.endpoint for e in report.endpoints)
+            blocker = Blocker("offline", report.path, OFFLINE, OFFLINE_FIX)
+        elif report.base_urls and not allow_base_url:
+            blocker = Blocker("base_url", report.path, elsewhere, ELSEWHERE_FIX)
         elif age > max_age:
             names = " ".join(report.providers) or "--all"
-            blockers.append(
-                Blocker(
-                    "stale",
-                    report.path,
-                    STALE.format(
-                        age=human(age),
-                        finished=_stamp(report.finished_at),
-                        max_age=human(max_age),
-                    ),
-                    STALE_FIX.format(names=names, where=report.path),
-                )
+            finished = _stamp(report.finished_at)
+            problem = STALE.format(age=human(age), finished=finished, max_age=human(max_age))
+            blocker = Blocker(
+                "stale", report.path, problem, STALE_FIX.format(names=names, where=report.path)
             )
-            stale_endpoints.update(e.endpoint for e in report.endpoints)
-        else:
+        if blocker is None:
             fresh.append(report)
+        else:
+            blockers.append(blocker)
+            stale_endpoints.update(e.endpoint for e in report.endpoints)
         if offline and allow_offline:
-            notes.append(
-                f"{report.path}: an offline report; it checks the committed cassettes, "
-                "not what the providers answer today"
-            )
+            notes.append(f"{report.path}: {OFFLINE}")
+        if report.base_urls and allow_base_url:
+            notes.append(f"{report.path}: {elsewhere}")
     # The newest fresh report on an endpoint speaks for it.
     latest: dict[str, tuple[Report, ReportedEndpoint]] = {}
     for report in sorted(fresh, key=lambda r: r.finished_at):

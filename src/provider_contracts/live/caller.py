@@ -30,6 +30,7 @@ from ..contract import sse
 from ..contract.body import Body
 from ..contract.registry import Provider
 from ..errors import CouldNotVerify, InputError
+from ..words import count
 from .credentials import auth_headers
 from .probes import Probe
 
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 RETRYING = "{endpoint}: {reason}; retry {retry} of {retries} in {wait:.2f}s"
-GAVE_UP = "{endpoint}: could not verify: {reason} ({attempts} attempts in {elapsed:.1f}s)"
+GAVE_UP = "{endpoint}: could not verify: {reason} ({attempts} in {elapsed:.1f}s)"
 PAST_DEADLINE = "{reason}, and the {deadline:g}s deadline would pass before a retry"
 KEY_REFUSED = (
     "{endpoint}: the key in {var} was refused (HTTP {status}); export a valid {title} key as {var}"
@@ -198,7 +199,10 @@ class Caller:
                 self._sleep(wait)
         raise CouldNotVerify(
             GAVE_UP.format(
-                endpoint=endpoint, reason=reason, attempts=attempts, elapsed=self._clock() - started
+                endpoint=endpoint,
+                reason=reason,
+                attempts=count(attempts, "attempt"),
+                elapsed=self._clock() - started,
             )
         )
 

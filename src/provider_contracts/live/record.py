@@ -210,13 +210,17 @@ def _committed(root: Path, endpoint: Endpoint) -> Cassette | None:
 
 
 def _provenance(provider: Provider, probe: Probe, recorded_at: datetime) -> dict[str, Any]:
+    """Live only when the manifest's base_url was called: an answer from elsewhere (a
+    `--base-url`, e.g. a `contracts serve` on loopback) is no evidence about the provider."""
+    url = _without_userinfo(probe.base_url)
+    live = probe.base_url.rstrip("/") == provider.base_url.rstrip("/")
     return {
-        "recorded_live": True,
+        "recorded_live": live,
         "recorded_at": recorded_at.astimezone(UTC)
         .isoformat(timespec="seconds")
         .replace("+00:00", "Z"),
         "api_version": provider.api_version,
-        "base_url": _without_userinfo(probe.base_url),
+        "base_url" if live else "recorded_from": url,
     }
 
 

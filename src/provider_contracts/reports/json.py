@@ -23,6 +23,7 @@ def to_dict(result: VerifyResult) -> dict[str, Any]:
         "finished_at": result.finished_at.isoformat(),
         "exit_code": result.exit_code,
         "providers": result.providers,
+        "base_urls": dict(result.base_urls),  # called instead of the manifests' (--base-url)
         "summary": {
             "endpoints": len(result.endpoints),
             "interactions": result.count("interactions"),

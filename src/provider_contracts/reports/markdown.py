@@ -13,6 +13,7 @@ from typing import Any
 
 from ..drift.findings import Finding, one_line
 from ..verify.offline import EndpointResult, VerifyResult
+from ..words import count
 
 __all__ = ["render"]
 
@@ -65,7 +66,7 @@ def _context(result: VerifyResult) -> str:
     return (
         f"{mode}, {when}: {len(result.endpoints)} endpoints, "
         f"{result.count('interactions')} interactions, "
-        f"{violations} violation{'s' * (violations != 1)}."
+        f"{count(violations, 'violation')}."
     )
 
 
@@ -77,7 +78,7 @@ def _table(result: VerifyResult) -> list[str]:
     for e in result.endpoints:
         outcome = MARK[e.outcome]
         if e.violations:
-            outcome += f" ({len(e.violations)} violation{'s' * (len(e.violations) != 1)})"
+            outcome += f" ({count(len(e.violations), 'violation')})"
         cells = [e.provider, f"`{e.endpoint.partition('/')[2]}`", outcome, str(len(e.interactions))]
         if live:
             cells.append(_drift_counts(e))
@@ -96,6 +97,8 @@ def _drift_counts(endpoint: EndpointResult) -> str:
 def _provenance(provenance: Mapping[str, Any]) -> str:
     if provenance.get("recorded_live"):
         return f"recorded live {provenance.get('recorded_at', '')}".strip()
+    if provenance.get("recorded_from"):
+        return f"not live: recorded from {provenance['recorded_from']}"
     source = provenance.get("source")
     return f"from {str(source).split(' (')[0]}" if source else ""
 

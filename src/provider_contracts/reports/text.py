@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..drift.findings import Finding
 from ..verify.offline import EndpointResult, VerifyResult
+from ..words import count
 
 __all__ = ["render", "render_finding"]
 
@@ -36,17 +37,21 @@ def render_finding(finding: Finding) -> str:
 
 
 def _summary(endpoint: EndpointResult) -> str:
-    if endpoint.outcome in ("missing", "unverified"):
+    if endpoint.outcome == "missing":
+        return "no cassette"
+    if endpoint.outcome == "unverified":
         return "not verified"
-    parts = [_count(len(endpoint.interactions), "interaction")]
+    parts = [count(len(endpoint.interactions), "interaction")]
     errors = sum(i.branch == "error" and i.status < 300 for i in endpoint.interactions)
     if errors:
         parts.append(f"{errors} took the error branch under a 2xx status")
     if endpoint.violations:
-        parts.append(_count(len(endpoint.violations), "violation"))
+        parts.append(count(len(endpoint.violations), "violation"))
     live = endpoint.provenance.get("recorded_live")
     source = endpoint.provenance.get("recorded_at") if live else endpoint.provenance.get("source")
-    if isinstance(source, str):
+    if elsewhere := endpoint.provenance.get("recorded_from"):
+        parts.append(f"not live, recorded from {elsewhere} (--base-url)")
+    elif isinstance(source, str):
         source = source.split(" (")[0]
         parts.append(f"{'recorded live' if live else 'not live, built from'} {source}")
     return ", ".join(parts)
@@ -61,12 +66,8 @@ def _totals(result: VerifyResult) -> str:
         3: "could not verify",
     }[result.exit_code]
     counts = (
-        _count(len(result.endpoints), "endpoint"),
-        _count(result.count("interactions"), "interaction"),
-        _count(result.count("violations"), "violation"),
+        count(len(result.endpoints), "endpoint"),
+        count(result.count("interactions"), "interaction"),
+        count(result.count("violations"), "violation"),
     )
     return f"{providers}: {', '.join(counts)}: {verdict}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' * (number != 1)}"

@@ -114,7 +114,12 @@ def verify_live(
             if item.wanted:
                 outcomes[item.endpoint.id] = _result(item)
     results = tuple(outcomes[e.id] for e in chosen)
-    return VerifyResult(started, datetime.now(UTC), "live", results)
+    elsewhere = {
+        name: url.rstrip("/")
+        for name, url in (base_urls or {}).items()
+        if url.rstrip("/") != registry.provider(name).base_url.rstrip("/")
+    }
+    return VerifyResult(started, datetime.now(UTC), "live", results, elsewhere)
 
 
 def _result(item: Refreshed | Unreached) -> EndpointResult:

@@ -83,6 +83,8 @@ class VerifyResult:
     finished_at: datetime
     mode: Literal["offline", "live"]
     endpoints: tuple[EndpointResult, ...]
+    # live: {provider: URL} called instead of its manifest's base_url (`--base-url`)
+    base_urls: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -114,11 +116,16 @@ class VerifyResult:
 def verify_endpoint(endpoint: Endpoint, cassettes_root: Path, store: SchemaStore) -> EndpointResult:
     paths = cassette_paths(cassettes_root, endpoint.provider, endpoint.name)
     if not paths:
-        missing = display(cassettes_root / endpoint.provider / f"{endpoint.name}.json")
+        single = cassettes_root / endpoint.provider / f"{endpoint.name}.json"
+        what = (
+            "is a folder, not a cassette file; remove it and"
+            if single.is_dir()
+            else ("does not exist;")
+        )
         return EndpointResult(
             endpoint.id,
             "missing",
-            note=f"{missing} does not exist; record it with "
+            note=f"{display(single)} {what} record it with "
             f"`contracts record {endpoint.provider} --endpoint {endpoint.name}`",
         )
     results: list[InteractionResult] = []

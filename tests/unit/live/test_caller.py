@@ -124,9 +124,18 @@ def test_endless_5xx_could_not_be_verified_after_the_retries(registry: Registry)
             probe(registry, "openrouter/models")
         )
     assert str(raised.value) == GAVE_UP.format(
-        endpoint="openrouter/models", reason="HTTP 500", attempts=4, elapsed=3.5
+        endpoint="openrouter/models", reason="HTTP 500", attempts="4 attempts", elapsed=3.5
     )
     assert raised.value.exit_code == 3
+
+
+def test_a_single_attempt_is_counted_in_the_singular(registry: Registry) -> None:
+    fake = FakeTime()
+    with pytest.raises(CouldNotVerify) as raised:
+        caller(registry, answers(httpx.Response(500)), fake, retries=0).send(
+            probe(registry, "openrouter/models")
+        )
+    assert "(1 attempt in " in str(raised.value)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from provider_contracts.cli import cli
 from provider_contracts.replay.server import ReplayServer
 from support.leaks import encodings, leaks
-from support.live import REPO, make_project, server_for, snapshot
+from support.live import REPO, make_project, point_at, server_for, snapshot
 
 # Not repetitive, so that any 16 characters of it in a row can only come from the key.
 KEY = "sk-or-v1-" + "9f3c2a7be41d6085c7e9a1f04b2d8e6359ac17f2d40be8c6a5913f7e2b0d4c68"
@@ -129,9 +129,10 @@ def server(provider_side: Path) -> Iterator[ReplayServer]:
 
 
 def run(root: Path, server: ReplayServer, *args: str, key: str = KEY) -> Result:
+    point_at(root, server, "openrouter")  # the server is the provider: these calls are live
     return CliRunner().invoke(
         cli,
-        ["--root", str(root), *args, "--base-url", server.base_url("openrouter"), *FAST],
+        ["--root", str(root), *args, *FAST],
         env={"OPENROUTER_API_KEY": key},
         prog_name="contracts",
     )
@@ -193,6 +194,7 @@ def test_a_binary_answer_holding_the_key_is_reported_with_the_key_masked(
 def test_a_key_that_is_no_header_value_is_refused_before_any_call(
     key: str, root: Path, server: ReplayServer
 ) -> None:
+    point_at(root, server, "openrouter")
     before = snapshot(root)
     for args in (("record", "openrouter"), ("verify", "openrouter", "--live")):
         result = run(root, server, *args, key=key)

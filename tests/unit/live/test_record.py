@@ -22,7 +22,14 @@ from provider_contracts.cli import cli
 from provider_contracts.errors import MISSING_CREDENTIAL
 from provider_contracts.live.credentials import LIVE_STRIPE_KEY
 from provider_contracts.replay.server import ReplayServer
-from support.live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
+from support.live import (
+    FAKE_OPENROUTER_KEY,
+    FAKE_STRIPE_KEY,
+    make_project,
+    point_at,
+    server_for,
+    snapshot,
+)
 
 FAST = ("--retries", "2", "--backoff", "0.01", "--timeout", "0.5", "--deadline", "5")
 OPENROUTER_ENV = {"OPENROUTER_API_KEY": FAKE_OPENROUTER_KEY}
@@ -52,19 +59,11 @@ def record(
     provider: str = "openrouter",
     env: dict[str, str | None] | None = None,
 ) -> Result:
+    point_at(root, server, provider)  # the server is the provider: these calls are live
     runner = CliRunner()
     return runner.invoke(
         cli,
-        [
-            "--root",
-            str(root),
-            "record",
-            provider,
-            "--base-url",
-            server.base_url(provider),
-            *FAST,
-            *args,
-        ],
+        ["--root", str(root), "record", provider, *FAST, *args],
         env=env if env is not None else OPENROUTER_ENV,
         prog_name="contracts",
     )
@@ -107,6 +106,54 @@ def test_a_recording_says_where_and_when_it_was_made(root: Path, server: ReplayS
     assert provenance["base_url"] == server.base_url("openrouter")
     assert provenance["recorded_at"].endswith("Z")
     assert "api_version" in provenance
+
+
+def test_a_base_url_other_than_the_manifests_never_replaces_a_committed_cassette(
+    root: Path, server: ReplayServer
+) -> None:
+    before = snapshot(root / "cassettes")
+    result = CliRunner().invoke(
+        cli,
+        ["--root", str(root), "record", "openrouter", "--base-url", server.base_url("openrouter")],
+        env=OPENROUTER_ENV,
+        prog_name="contracts",
+    )
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "must not replace the committed cassettes; add --scratch DIR" in result.stderr
+    assert server.exchanges == []
+    assert snapshot(root / "cassettes") == before
+
+
+def test_a_recording_from_another_base_url_goes_to_scratch_and_is_not_live(
+    root: Path, server: ReplayServer, tmp_path: Path
+) -> None:
+    before = snapshot(root / "cassettes")
+    url = server.base_url("openrouter")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--root",
+            str(root),
+            "record",
+            "openrouter",
+            "--endpoint",
+            "key",
+            "--base-url",
+            url,
+            "--scratch",
+            str(tmp_path / "rec"),
+            *FAST,
+        ],
+        env=OPENROUTER_ENV,
+        prog_name="contracts",
+    )
+    assert result.exit_code == 0, result.output
+    assert snapshot(root / "cassettes") == before
+    provenance = read(tmp_path / "rec" / "openrouter" / "key.json").provenance
+    assert provenance["recorded_live"] is False
+    assert provenance["recorded_from"] == url
+    assert "base_url" not in provenance
 
 
 def test_only_the_named_endpoint_is_called_and_written(root: Path, server: ReplayServer) -> None:
@@ -195,6 +242,11 @@ def test_dry_run_lists_the_calls_and_their_cost_and_makes_none(
         "6 calls, estimated cost $0.00002; none made (--dry-run); "
         "OPENROUTER_API_KEY is not set: export it before recording"
     )
+
+
+def test_a_dry_run_of_one_call_counts_it_in_the_singular(root: Path, server: ReplayServer) -> None:
+    result = record(root, server, "--dry-run", "--endpoint", "models", env={})
+    assert result.stdout.splitlines()[-1].startswith("1 call, estimated cost ")
 
 
 def test_dry_run_shows_the_ids_a_call_needs(root: Path, server: ReplayServer) -> None:
@@ -332,6 +384,7 @@ main()
 def test_a_recording_killed_mid_write_leaves_the_old_cassette(
     root: Path, server: ReplayServer
 ) -> None:
+    point_at(root, server, "openrouter")
     before = snapshot(root / "cassettes")
     with subprocess.Popen(
         [
@@ -344,8 +397,6 @@ def test_a_recording_killed_mid_write_leaves_the_old_cassette(
             "openrouter",
             "--endpoint",
             "models",
-            "--base-url",
-            server.base_url("openrouter"),
             *FAST,
         ],
         stdout=subprocess.PIPE,

@@ -1,4 +1,5 @@
-"""The renderers of one VerifyResult: JUnit XML and Markdown (text and JSON in test_verify.py)."""
+"""The renderers of one VerifyResult: JUnit XML, Markdown and JSON (text in
+tests/unit/verify/test_offline.py)."""
 
 from __future__ import annotations
 

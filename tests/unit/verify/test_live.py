@@ -17,7 +17,14 @@ from provider_contracts.live.caller import RetryPolicy
 from provider_contracts.replay.alterations import parse
 from provider_contracts.replay.server import ReplayServer
 from provider_contracts.verify.live import NO_COMMITTED, SCRATCH_IN_CASSETTES, verify_live
-from support.live import FAKE_OPENROUTER_KEY, FAKE_STRIPE_KEY, make_project, server_for, snapshot
+from support.live import (
+    FAKE_OPENROUTER_KEY,
+    FAKE_STRIPE_KEY,
+    make_project,
+    point_at,
+    server_for,
+    snapshot,
+)
 
 FAST = ("--retries", "1", "--backoff", "0.01", "--timeout", "0.3", "--deadline", "3")
 KEYS = {"OPENROUTER_API_KEY": FAKE_OPENROUTER_KEY, "STRIPE_API_KEY": FAKE_STRIPE_KEY}
@@ -243,17 +250,75 @@ def test_two_providers_each_get_their_base_url(root: Path, server: ReplayServer)
     assert [e.path for e in server.exchanges] == ["/api/v1/key", "/stripe/v1/customers"]
 
 
+def test_a_run_against_another_base_url_says_so_in_its_report(
+    root: Path, server: ReplayServer
+) -> None:
+    url = server.base_url("openrouter")
+    result = verify(root, server, "--format", "json", only="openrouter/key")
+    assert result.exit_code == 0, result.output
+    data = report(result)
+    assert data["base_urls"] == {"openrouter": url}
+    [endpoint] = data["endpoints"]
+    assert endpoint["provenance"]["recorded_live"] is False
+    assert endpoint["provenance"]["recorded_from"] == url
+    text = verify(root, server, only="openrouter/key")
+    assert f"not live, recorded from {url} (--base-url)" in text.stdout
+    assert "recorded live" not in text.stdout
+
+
+def gate_on_live_reports(root: Path, server: ReplayServer, *gate_args: str) -> Result:
+    """`verify --all --live --report json:...` against the server, then the gate on it."""
+    out = root / "reports" / "all.json"
+    args = ["--root", str(root), "verify", "--all", "--live", "--report", f"json:{out}", *FAST]
+    urls = {p: server.base_url(p) for p in ("openrouter", "stripe")}
+    manifest = (root / "contracts/openrouter/provider.yaml").read_text()
+    if urls["openrouter"] not in manifest:  # the manifests still name the real providers
+        args += [f"--base-url={p}={u}" for p, u in urls.items()]
+    assert CliRunner().invoke(cli, args, env=KEYS).exit_code == 0
+    return CliRunner().invoke(cli, ["--root", str(root), "gate", str(out), *gate_args])
+
+
+def test_the_gate_blocks_a_report_whose_calls_went_to_another_base_url(
+    root: Path, server: ReplayServer
+) -> None:
+    result = gate_on_live_reports(root, server)
+    assert result.exit_code == 1
+    assert (
+        "called openrouter="
+        + server.base_url("openrouter")
+        + ", stripe="
+        + server.base_url("stripe")
+        + " instead of the manifests' base_url (--base-url): no evidence about the providers; "
+        "give the nightly's live reports (no --base-url), or pass --allow-base-url"
+    ) in result.stdout
+    allowed = gate_on_live_reports(root, server, "--allow-base-url")
+    assert allowed.exit_code == 0, allowed.output
+    assert "instead of the manifests' base_url" in allowed.stdout  # noted, not hidden
+
+
+def test_the_gate_takes_a_report_from_the_manifests_base_url_as_live_evidence(
+    root: Path, server: ReplayServer
+) -> None:
+    point_at(root, server, "openrouter", "stripe")
+    result = gate_on_live_reports(root, server)
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["verify", "openrouter", "--base-url", "http://127.0.0.1:1"], "add --live"),
         (["verify", "openrouter", "--scratch", "x"], "add --live"),
         (
+            ["verify", "openrouter", "--retries", "1", "--timeout", "2"],
+            "--retries, --timeout: for live runs only; add --live",
+        ),
+        (
             ["verify", "openrouter", "stripe", "--live", "--base-url", "http://127.0.0.1:1"],
             "names no provider, and this run calls openrouter, stripe",
         ),
     ],
-    ids=["base-url-offline", "scratch-offline", "ambiguous-base-url"],
+    ids=["base-url-offline", "scratch-offline", "time-limits-offline", "ambiguous-base-url"],
 )
 def test_live_options_misused_are_one_line_and_exit_2(
     root: Path, args: list[str], message: str

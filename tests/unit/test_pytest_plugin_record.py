@@ -83,7 +83,9 @@ def test_record_mode_new_sends_the_request_and_keeps_the_answer_scrubbed(
     assert KEY not in text
     cassette = read(project.path / RECORDED)
     assert cassette.provenance["source"] == RECORD_SOURCE
-    assert cassette.provenance["recorded_live"] is True
+    # the replay server stood in for the provider (CONTRACTS_BASE_URL_ACME): not live evidence
+    assert cassette.provenance["recorded_live"] is False
+    assert cassette.provenance["recorded_from"].startswith("http://127.0.0.1:")
     (interaction,) = cassette.interactions
     assert interaction.request.body.value == {"model": "tiny", "messages": []}
     assert interaction.response.body.value["object"] == "chat.completion"  # type: ignore[index]

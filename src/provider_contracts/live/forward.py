@@ -140,12 +140,18 @@ class Scratch:
         path = self.folder / endpoint.provider / f"{endpoint.name}.json"
         if path not in self._kept:
             earlier = read(path) if self.consumer and path.is_file() else None
+            # live only when the provider itself answered, not a CONTRACTS_BASE_URL_* stand-in
+            base = outgoing.provider.base_url.rstrip("/")
+            live = outgoing.url == base or outgoing.url.startswith(f"{base}/")
             provenance = {
-                "recorded_live": True,
+                "recorded_live": live,
                 "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "api_version": outgoing.provider.api_version,
                 "source": self.source,
             }
+            if not live:
+                sent = urlsplit(outgoing.url)
+                provenance["recorded_from"] = f"{sent.scheme}://{sent.netloc}"
             if earlier is not None:
                 provenance = {**provenance, **earlier.provenance}
             self._kept[path] = (provenance, list(earlier.interactions) if earlier else [])

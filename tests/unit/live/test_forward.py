@@ -150,9 +150,23 @@ def test_answers_are_written_to_the_scratch_folder_one_cassette_per_endpoint(
     assert [i.index for i in cassette.interactions] == [0, 1]
     assert cassette.provenance["recorded_live"] is True
     assert cassette.provenance["source"] == SCRATCH_SOURCE
+    assert "recorded_from" not in cassette.provenance
     assert cassette.interactions[0].name == "tests/test_x.py::test_y"
     assert cassette.interactions[0].response.body.value == COMPLETION
     assert cassette.interactions[0].request.body.value == {"model": "tiny"}
+
+
+def test_answers_from_a_stand_in_base_url_are_not_called_live(sample: Path, tmp_path: Path) -> None:
+    stand_in = "http://127.0.0.1:9/v1"
+    chosen = forwarder(sample, tmp_path / "scratch", CONTRACTS_BASE_URL_ACME=stand_in)
+    outgoing = chosen.prepare("POST", f"{ACME}/chat/completions", b"{}", [])
+    assert outgoing.url.startswith(stand_in)
+    chosen.received(
+        outgoing, 200, "OK", [("Content-Type", "application/json")], orjson.dumps(COMPLETION)
+    )
+    provenance = read(tmp_path / "scratch/acme/chat.json").provenance
+    assert provenance["recorded_live"] is False
+    assert provenance["recorded_from"] == "http://127.0.0.1:9"
 
 
 def test_no_secret_reaches_a_scratch_cassette(sample: Path, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -76,12 +76,7 @@ def _describe(row: dict[str, Any]) -> str:
 
 
 def _age_days(provenance: dict[str, Any]) -> int | None:
-    stamp = provenance.get("recorded_at") or provenance.get("created")
-    if not isinstance(stamp, str):
-        return None
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    day = when.astimezone(UTC).date() if when.tzinfo else when.date()
-    return (datetime.now(UTC).date() - day).days if isinstance(day, date) else None
+    from ..cassettes.age import recorded_at  # commands import the rooms when they run
+
+    when = recorded_at(provenance)
+    return None if when is None else (datetime.now(UTC).date() - when.astimezone(UTC).date()).days

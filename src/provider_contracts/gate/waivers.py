@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import BAD_FIELD, MISSING_FIELD, ContractError
 from ..files import display, read_yaml
+from ..jsonpath import from_pointer
 
 __all__ = ["HORIZON", "WAIVERS_FILE", "Waiver", "dotted", "load_waivers"]
 
@@ -71,14 +72,7 @@ def dotted(pointer: str) -> str:
     if pointer.isascii() and "~" not in pointer and "." not in pointer:
         # The common case, without a loop per token (the gate calls this per violation).
         return _INDEX.sub("[]", pointer)[1:].replace("/", ".")
-    parts: list[str] = []
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if token.isdigit() and parts:
-            parts[-1] += "[]"
-        else:
-            parts.append(token)
-    return ".".join(parts)
+    return from_pointer(pointer)
 
 
 _INDEX = re.compile(r"(?<=.)/[0-9]+(?=/|$)")  # an array index after a token

@@ -7,7 +7,6 @@ The loader asks for each field it knows (`required`, `optional`, `sub`, `strings
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +46,8 @@ class Fields:
         known = self.read | set(also)
         for name in self.data:
             if name not in known:
+                import difflib  # here: only an unknown field pays for it (start-up)
+
                 close = difflib.get_close_matches(str(name), sorted(known), n=1)
                 hint = f" (did you mean {self.prefix + close[0]!r}?)" if close else ""
                 raise ContractError(

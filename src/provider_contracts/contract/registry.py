@@ -6,7 +6,6 @@ files; schemas are read and compiled on first use (`provider_contracts.contract.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -391,6 +390,8 @@ def _rules(doc: _Doc, scopes: tuple[str, ...]) -> tuple[str, ...]:
     rules = doc.strings("rules")
     for rule in rules:
         if rule not in RULES:
+            import difflib  # here: only a misnamed rule pays for it (verify's start-up)
+
             close = difflib.get_close_matches(rule, RULES, n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise doc._fail("rules", f"names an unknown rule {rule!r}{hint}")

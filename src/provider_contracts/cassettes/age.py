@@ -18,7 +18,7 @@ from ..errors import CassetteError
 from ..files import display
 from .cassette import cassette_paths, read
 
-__all__ = ["RECORD_AGAIN", "STALE", "recorded_at", "stale", "too_old"]
+__all__ = ["RECORD_AGAIN", "STALE", "recorded_at", "stale", "timestamp", "too_old"]
 
 STALE = (
     "{cassette}: recorded {when} ({days} days ago), older than {provider}'s max_age of "
@@ -29,11 +29,16 @@ RECORD_AGAIN = "record it again with `contracts record {provider} --endpoint {en
 
 def recorded_at(provenance: Mapping[str, Any]) -> datetime | None:
     """When the cassette was recorded, from its provenance; None when it does not say."""
-    stamp = provenance.get("recorded_at") or provenance.get("created")
-    if not isinstance(stamp, str):
+    return timestamp(provenance.get("recorded_at") or provenance.get("created"))
+
+
+def timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 time (a trailing `Z` allowed) as an aware datetime (UTC when it names no
+    zone); None when `value` is not one. Also reads a verify report's times (the gate)."""
+    if not isinstance(value, str):
         return None
     try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -19,6 +19,8 @@ __all__ = ["FIX", "UNKNOWN_FIELD", "Fields"]
 
 _DURATION = re.compile(r"(?:\d+[smhd])+")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_LONGEST = timedelta.max // timedelta(seconds=1)  # whole seconds
+_PART = re.compile(r"(\d+)([smhd])")
 
 FIX = "see contracts/README.md for the format"
 UNKNOWN_FIELD = "{where}: unknown field {field!r}{hint}; {fix}"
@@ -101,10 +103,20 @@ class Fields:
         value = self.optional(name, (str, int))
         if value is None:
             return None
-        text = str(value).strip().lower()
-        if not _DURATION.fullmatch(text):
+        found = parse_duration(str(value))
+        if found is None:
             raise self._fail(name, f"must be a duration such as 90d or 12h, not {value!r}")
-        seconds = sum(int(n) * _UNIT[u] for n, u in re.findall(r"(\d+)([smhd])", text))
-        if not seconds:
+        if not found:
             raise self._fail(name, "must be longer than 0")
-        return timedelta(seconds=seconds)
+        return found
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`90m`, `26h`, `2d`, `1d12h`: numbers with units (s, m, h, d); None when `text` is not
+    one. The one reader of durations: manifests (`max_age`), `--max-age`, `--waiver-horizon`."""
+    text = text.strip().lower()
+    if not _DURATION.fullmatch(text):
+        return None
+    seconds = sum(int(n) * _UNIT[u] for n, u in _PART.findall(text))
+    # an absurd one is as long as a duration gets, for the caller's bound to refuse
+    return timedelta(seconds=min(seconds, _LONGEST))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..cassettes.age import timestamp
 from ..drift.findings import Finding
 from ..errors import ReportError
 from ..files import display, read_json
@@ -83,7 +84,7 @@ def read_report(path: Path) -> Report:
     def fail(detail: str) -> ReportError:
         return ReportError(NOT_A_REPORT.format(where=where, detail=detail))
 
-    finished = _when(data.get("finished_at"))
+    finished = timestamp(data.get("finished_at"))
     if finished is None:
         raise fail("finished_at is not an ISO 8601 time")
     entries = data.get("endpoints")
@@ -127,16 +128,6 @@ def _violations(interactions: Iterable[Mapping[str, Any]]) -> Iterable[ReportedV
         where = f"{interaction.get('cassette') or 'live'} {label}"
         for v in interaction.get("violations") or []:
             yield ReportedViolation(str(v.get("instance_path") or ""), str(v.get("message")), where)
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _findings(found: Iterable[Any]) -> tuple[Finding, ...]:

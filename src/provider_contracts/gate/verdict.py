@@ -11,7 +11,6 @@ The clock is a parameter (`now`): report age and waiver expiry are decided again
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from typing import Literal
 
 from ..consumers.judge import read_by
 from ..consumers.model import Consumer
+from ..contract import fields as durations
 from ..errors import InputError
 from .report import Report, ReportedEndpoint, ReportedViolation
 from .waivers import WAIVERS_FILE, Waiver, dotted
@@ -145,14 +145,12 @@ class GateResult:
 
 def parse_duration(text: str, longest: timedelta = timedelta(days=3650)) -> timedelta:
     """`90m`, `26h`, `2d`, `1d12h`: a number and a unit (s, m, h, d), repeated; at most `longest`."""
-    parts = re.fullmatch(r"(?:\d+[smhd])+", text.strip().lower())
-    if not parts:
+    found = durations.parse_duration(text)
+    if found is None:
         raise InputError(BAD_DURATION.format(value=text))
-    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    seconds = sum(int(n) * unit[u] for n, u in re.findall(r"(\d+)([smhd])", text.lower()))
-    if seconds > longest.total_seconds():
+    if found > longest:
         raise InputError(TOO_LONG.format(value=text, longest=human(longest)))
-    return timedelta(seconds=seconds)
+    return found
 
 
 def evaluate(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ContractAssertionError
+from .words import count
 
 if TYPE_CHECKING:
     from .contract.body import Body
@@ -28,7 +29,7 @@ __all__ = ["ContractValidator", "assert_contract", "holding_fire"]
 # whether the consumer's own code noticed it.
 _HOLD_FIRE: ContextVar[bool] = ContextVar("provider_contracts_hold_fire", default=False)
 
-BROKEN = "{endpoint}: the response (status {status}) breaks its contract: {count} violation{s}"
+BROKEN = "{endpoint}: the response (status {status}) breaks its contract: {violations}"
 NOT_A_RESPONSE = (
     "assert_contract takes an httpx.Response, bytes, str, or a parsed JSON value "
     "(dict or list), not {kind}"
@@ -93,9 +94,12 @@ def holding_fire() -> Iterator[None]:
 def report(endpoint: str, result: BodyResult) -> str:
     """The violations of one response, as `contracts verify` shows them."""
 
-    count = len(result.violations)
     lines = [
-        BROKEN.format(endpoint=endpoint, status=result.status, count=count, s="s" * (count != 1))
+        BROKEN.format(
+            endpoint=endpoint,
+            status=result.status,
+            violations=count(len(result.violations), "violation"),
+        )
     ]
     for violation in result.violations:
         lines.extend("  " + line for line in violation.lines("response"))

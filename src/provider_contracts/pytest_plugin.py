@@ -53,6 +53,7 @@ from .pytest_wiring import (
     transport,
     wiring,
 )
+from .words import count  # imports nothing
 
 # Only pytest and the standard library at import (pytest_wiring too): pytest loads this module before
 # anything else, coverage included; the package's own modules come in when first used.
@@ -75,7 +76,7 @@ MARKER_HELP = (
 RESPX_IS_REPLAY_ONLY = (
     "contracts_respx replays cassettes only; use contracts_transport for --contracts-live"
 )
-UNANSWERED = "{count} request{s} in this test had no recorded answer (nothing was sent):"
+UNANSWERED = "{requests} in this test had no recorded answer (nothing was sent):"
 STRICT_AGE = "--strict-age: the session fails for the stale cassettes above"
 
 
@@ -177,8 +178,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(learning.summary)
     found = config.stash.get(_STALE, [])
     if found:  # once per session, however many tests replayed them
-        count = len(found)
-        terminalreporter.write_line(STALE_HEAD.format(count=count, s="s" * (count != 1)))
+        terminalreporter.write_line(
+            STALE_HEAD.format(cassettes=count(len(found), "replayed cassette"))
+        )
         for line in found:
             terminalreporter.write_line(f"  {line}")
         if config.stash[SETTINGS].strict_age:
@@ -262,8 +264,7 @@ def _findings(item: pytest.Item) -> str | None:
     if exchange.forwarder is not None:
         misses = [*misses, *exchange.forwarder.misses]  # type: ignore[list-item]
     if misses:
-        count = len(misses)
-        messages.append(UNANSWERED.format(count=count, s="s" * (count != 1)))
+        messages.append(UNANSWERED.format(requests=count(len(misses), "request")))
         messages.extend(dict.fromkeys(m.message for m in misses))  # each distinct once
     if exchange.forwarder is not None:
         messages.extend(broken.message for broken in exchange.forwarder.broken)

@@ -52,7 +52,7 @@ NO_MARKER = (
 )
 RECORD_SOURCE = "pytest --contracts-record-mode=new"
 RECORD_AGAIN = "delete it and run `pytest --contracts-record-mode=new` to record it again"
-STALE_HEAD = "contracts: {count} replayed cassette{s} older than the provider's max_age:"
+STALE_HEAD = "contracts: {cassettes} older than the provider's max_age:"
 SCRATCH_NEEDS_LIVE = (
     "--contracts-scratch: only live answers are written; add --contracts-live, or drop it"
 )

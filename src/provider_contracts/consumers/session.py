@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..files import display
 from ..project import Project
 from ..replay.playback import Recording, Replayer
+from ..words import count
 from .learn import Budget, Lesson, Rewrite, learn
 from .model import Consumer, consumer_file, load, merge, write
 
@@ -24,12 +25,12 @@ NEEDS_REPLAY = "--contracts-learn: learning mutates replayed answers; drop --con
 BAD_LIMIT = "--contracts-learn-max {value}: give a number of mutated runs of at least 1, e.g. 2000"
 PROGRESS = "contracts-learn {name}: {test}: {runs} runs, {reads}"
 CUT_SHORT = (
-    "; stopped at --contracts-learn-max {limit}: {count} test{s} only partly learned "
+    "; stopped at --contracts-learn-max {limit}: {tests} only partly learned "
     "(their earlier entries are kept); raise the limit to learn them whole"
 )
 SUMMARY = (
-    "contracts-learn {name}: {tests} test{s}, {runs} mutated runs, "
-    "{paths} paths read on {endpoints} endpoint{es} -> {where}{cut}"
+    "contracts-learn {name}: {tests}, {runs} mutated runs, "
+    "{paths} paths read on {endpoints} -> {where}{cut}"
 )
 
 
@@ -107,20 +108,16 @@ class Learning:
         write(merged, self.path)
         partly = sum(not lesson.complete for lesson in self.lessons)
         cut = (
-            CUT_SHORT.format(limit=self.budget.limit, count=partly, s="s" * (partly != 1))
-            if partly
-            else ""
+            CUT_SHORT.format(limit=self.budget.limit, tests=count(partly, "test")) if partly else ""
         )
         tests = len(self.lessons)
         endpoints = len(merged.endpoints)
         self.summary = SUMMARY.format(
             name=merged.name,
-            tests=tests,
-            s="s" * (tests != 1),
+            tests=count(tests, "test"),
             runs=self.budget.spent,
             paths=sum(len(p) for p in merged.endpoints.values()),
-            endpoints=endpoints,
-            es="s" * (endpoints != 1),
+            endpoints=count(endpoints, "endpoint"),
             where=display(self.path),
             cut=cut,
         )

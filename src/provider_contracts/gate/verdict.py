@@ -20,6 +20,7 @@ from ..consumers.judge import read_by
 from ..consumers.model import Consumer
 from ..contract import fields as durations
 from ..errors import InputError
+from ..words import count
 from .report import Report, ReportedEndpoint, ReportedViolation
 from .waivers import WAIVERS_FILE, Waiver, dotted
 
@@ -61,7 +62,7 @@ UNCOVERED_FIX = (
     "`contracts verify {name} --live --report json:reports/{file}.json`"
 )
 BREAKING = "breaking drift at {path} ({transition})"
-VIOLATIONS = "{count} contract violation{s}, first at {location}: {message}"
+VIOLATIONS = "{violations}, first at {location}: {message}"
 REFRESH_FIX = (
     "refresh with `contracts record {provider} --endpoint {name}` after fixing the gateway, "
     "or waive it in {waivers}"
@@ -350,7 +351,7 @@ class _Judge:
         return len(open_) + len(expired)
 
     def _drift(self, entry: ReportedEndpoint, names: Mapping[str, str]) -> int:
-        count = 0
+        blocked = 0
         for finding in entry.drift:
             if finding.severity != "breaking":
                 continue
@@ -359,7 +360,7 @@ class _Judge:
             read = read_by(self.consumers, entry.endpoint, finding.path)
             if not self.judged(entry.endpoint, "breaking", finding.location, problem, read, state):
                 continue
-            count += 1
+            blocked += 1
             if state == "expired" and waiver is not None:
                 self.block(
                     "breaking",
@@ -370,7 +371,7 @@ class _Judge:
                 )
             else:
                 self.block("breaking", entry.endpoint, problem, REFRESH_FIX.format(**names))
-        return count
+        return blocked
 
     def judged(
         self,
@@ -414,8 +415,7 @@ class _Judge:
 def _violations_problem(violations: Sequence[ReportedViolation]) -> str:
     first = violations[0]
     return VIOLATIONS.format(
-        count=len(violations),
-        s="s" * (len(violations) != 1),
+        violations=count(len(violations), "contract violation"),
         location=f"{first.instance_path or '/'} in {first.where}",
         message=first.message,
     )

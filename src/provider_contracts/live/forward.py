@@ -42,6 +42,7 @@ from ..files import write_atomic
 from ..project import Project
 from ..replay.matching import Candidate, Miss, RequestShape, Route, base_path, match
 from ..replay.playback import Recording, event_chunks
+from ..words import count
 from .credentials import auth_headers, key_for
 
 __all__ = ["BASE_URL_VAR", "Broken", "Forwarder", "Outgoing", "Scratch", "base_url_for"]
@@ -53,7 +54,7 @@ BAD_BASE_URL = (
 )
 LIVE_BROKEN = (
     "{endpoint}: the live answer to {method} {url} (status {status}) breaks its contract: "
-    "{count} violation{s}"
+    "{violations}"
 )
 SCRATCH_SOURCE = "pytest --contracts-live"
 # Request headers worth keeping in a scratch cassette; everything else (keys, cookies,
@@ -101,16 +102,13 @@ class Broken:
 
     @property
     def message(self) -> str:
-
-        count = len(self.violations)
         lines = [
             LIVE_BROKEN.format(
                 endpoint=self.endpoint,
                 method=self.method,
                 url=self.url,
                 status=self.status,
-                count=count,
-                s="s" * (count != 1),
+                violations=count(len(self.violations), "violation"),
             )
         ]
         for violation in self.violations:

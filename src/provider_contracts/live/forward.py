@@ -44,6 +44,7 @@ from ..replay.matching import Candidate, Miss, RequestShape, Route, base_path, m
 from ..replay.playback import Recording, event_chunks
 from ..words import count
 from .credentials import auth_headers, key_for
+from .record import origin
 
 __all__ = ["BASE_URL_VAR", "Broken", "Forwarder", "Outgoing", "Scratch", "base_url_for"]
 
@@ -84,6 +85,7 @@ class Outgoing:
     provider: Provider
     method: str
     url: str
+    base_url: str  # the base URL called: the manifest's, or CONTRACTS_BASE_URL_<PROVIDER>
     headers: tuple[tuple[str, str], ...]
     body: bytes
     shape: RequestShape
@@ -138,18 +140,12 @@ class Scratch:
         path = self.folder / endpoint.provider / f"{endpoint.name}.json"
         if path not in self._kept:
             earlier = read(path) if self.consumer and path.is_file() else None
-            # live only when the provider itself answered, not a CONTRACTS_BASE_URL_* stand-in
-            base = outgoing.provider.base_url.rstrip("/")
-            live = outgoing.url == base or outgoing.url.startswith(f"{base}/")
             provenance = {
-                "recorded_live": live,
+                **origin(outgoing.provider, outgoing.base_url),
                 "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "api_version": outgoing.provider.api_version,
                 "source": self.source,
             }
-            if not live:
-                sent = urlsplit(outgoing.url)
-                provenance["recorded_from"] = f"{sent.scheme}://{sent.netloc}"
             if earlier is not None:
                 provenance = {**provenance, **earlier.provenance}
             self._kept[path] = (provenance, list(earlier.interactions) if earlier else [])
@@ -225,6 +221,7 @@ class Forwarder:
             provider=provider,
             method=shape.method,
             url=target + remainder + (f"?{query}" if query else ""),
+            base_url=target,
             headers=tuple(sent),
             body=body,
             shape=shape,

@@ -46,6 +46,7 @@ __all__ = [
     "NEEDS_VALUE",
     "Refreshed",
     "Unreached",
+    "origin",
     "record_provider",
     "write",
 ]
@@ -210,17 +211,23 @@ def _committed(root: Path, endpoint: Endpoint) -> Cassette | None:
 
 
 def _provenance(provider: Provider, probe: Probe, recorded_at: datetime) -> dict[str, Any]:
-    """Live only when the manifest's base_url was called: an answer from elsewhere (a
-    `--base-url`, e.g. a `contracts serve` on loopback) is no evidence about the provider."""
-    url = _without_userinfo(probe.base_url)
-    live = probe.base_url.rstrip("/") == provider.base_url.rstrip("/")
     return {
-        "recorded_live": live,
         "recorded_at": recorded_at.astimezone(UTC)
         .isoformat(timespec="seconds")
         .replace("+00:00", "Z"),
         "api_version": provider.api_version,
-        "base_url" if live else "recorded_from": url,
+        **origin(provider, probe.base_url),
+    }
+
+
+def origin(provider: Provider, called: str) -> dict[str, Any]:
+    """Where a recording came from. Live only when the manifest's base_url was called: an
+    answer from elsewhere (`--base-url`, `CONTRACTS_BASE_URL_*`, e.g. a `contracts serve`
+    on loopback) is no evidence about the provider. The URL is kept without credentials."""
+    live = called.rstrip("/") == provider.base_url.rstrip("/")
+    return {
+        "recorded_live": live,
+        "base_url" if live else "recorded_from": _without_userinfo(called),
     }
 
 

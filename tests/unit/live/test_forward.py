@@ -166,7 +166,7 @@ def test_answers_from_a_stand_in_base_url_are_not_called_live(sample: Path, tmp_
     )
     provenance = read(tmp_path / "scratch/acme/chat.json").provenance
     assert provenance["recorded_live"] is False
-    assert provenance["recorded_from"] == "http://127.0.0.1:9"
+    assert provenance["recorded_from"] == stand_in  # as record writes it: the base URL called
 
 
 def test_no_secret_reaches_a_scratch_cassette(sample: Path, tmp_path: Path) -> None:

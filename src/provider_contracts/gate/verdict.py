@@ -20,9 +20,10 @@ from ..consumers.judge import read_by
 from ..consumers.model import Consumer
 from ..contract import fields as durations
 from ..errors import InputError
+from ..jsonpath import from_pointer
 from ..words import count
 from .report import Report, ReportedEndpoint, ReportedViolation
-from .waivers import WAIVERS_FILE, Waiver, dotted
+from .waivers import WAIVERS_FILE, Waiver
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -332,7 +333,7 @@ class _Judge:
         expired: dict[int, tuple[Waiver, list[ReportedViolation]]] = {}
         for violation in entry.violations:
             path = violation.instance_path
-            aliases = (path or "/", dotted(path)) if self.candidates else ()
+            aliases = (path or "/", from_pointer(path)) if self.candidates else ()
             state, waiver = self.waiver_for(entry.endpoint, *aliases)
             problem = VIOLATION.format(location=path or "/", message=violation.message)
             read = read_by(self.consumers, entry.endpoint, path, violation.message)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from ..errors import BAD_FIELD, MISSING_FIELD, ContractError
 from ..files import display, read_yaml
-from ..jsonpath import from_pointer
 
-__all__ = ["HORIZON", "WAIVERS_FILE", "Waiver", "dotted", "load_waivers"]
+__all__ = ["HORIZON", "WAIVERS_FILE", "Waiver", "load_waivers"]
 
 WAIVERS_FILE = "contracts/waivers.yaml"
 HORIZON = timedelta(days=365)  # the furthest a waiver may expire, from today
@@ -61,21 +60,6 @@ class Waiver:
 
     def expired(self, now: datetime) -> bool:
         return now.astimezone(UTC).date() > self.expires
-
-
-def dotted(pointer: str) -> str:
-    """A violation's JSON pointer in the drift path form: `/data/0/pricing` -> `data[].pricing`.
-
-    So one waiver (`finding: data[].pricing.prompt`) accepts both the drift and the
-    violations the same change causes.
-    """
-    if pointer.isascii() and "~" not in pointer and "." not in pointer:
-        # The common case, without a loop per token (the gate calls this per violation).
-        return _INDEX.sub("[]", pointer)[1:].replace("/", ".")
-    return from_pointer(pointer)
-
-
-_INDEX = re.compile(r"(?<=.)/[0-9]+(?=/|$)")  # an array index after a token
 
 
 @lru_cache(maxsize=1024)

@@ -18,7 +18,8 @@ from provider_contracts.errors import ContractError, InputError, ReportError
 from provider_contracts.gate.render import render, to_dict
 from provider_contracts.gate.report import Report, read_report
 from provider_contracts.gate.verdict import DEFAULT_MAX_AGE, GateResult, evaluate, parse_duration
-from provider_contracts.gate.waivers import Waiver, dotted, load_waivers
+from provider_contracts.gate.waivers import Waiver, load_waivers
+from provider_contracts.jsonpath import from_pointer
 from provider_contracts.reports import json as json_report
 from provider_contracts.verify.offline import EndpointResult, InteractionResult, VerifyResult
 
@@ -322,7 +323,7 @@ def test_a_waiver_in_force_accepts_the_drift_it_names(
     ids=["array-item", "nested-arrays", "escaped-tokens", "the-body"],
 )
 def test_a_violation_pointer_reads_as_a_drift_path(pointer: str, path: str) -> None:
-    assert dotted(pointer) == path
+    assert from_pointer(pointer) == path
 
 
 def test_one_waiver_of_a_drift_path_accepts_the_drift_and_its_violations(tmp_path: Path) -> None:
